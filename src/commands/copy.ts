@@ -1,0 +1,90 @@
+import type { Command } from 'commander';
+import { copyKeys } from '../copy/copy-keys.js';
+import { surveyKeys } from '../copy/dry-run.js';
+import { type ConflictPolicy, type CopyMode, type CopyOptions, defaultCopyOptions, maxChunkSize } from '../copy/options.js';
+import { ExitCode } from '../errors.js';
+import { rateLimited, upstashDefaultRate } from '../redis/rate-limit.js';
+import { type TypeName, typeNames } from '../redis/types/index.js';
+import { renderCopySummary, renderDryRun } from '../ui/copy-summary.js';
+import { createProgress } from '../ui/progress.js';
+import { type EndpointFlags, addEndpointFlags, openBoth } from './endpoints.js';
+import { listOf, oneOf, wholeNumber } from './parse.js';
+import { type GlobalFlags, runCommand } from './run.js';
+
+interface CopyFlags extends EndpointFlags, GlobalFlags {
+  match: string;
+  type?: TypeName[];
+  batch: number;
+  concurrency: number;
+  mode: CopyMode;
+  chunkSize: number;
+  onConflict?: ConflictPolicy;
+  rate?: number;
+  dryRun?: boolean;
+  resume?: boolean;
+  checkpoint: string;
+}
+
+export function copyCommand(program: Command): void {
+  const d = defaultCopyOptions;
+  addEndpointFlags(program.command('copy').description('one-shot bulk copy of every key, with types and TTLs'))
+    .option('--match <glob>', 'copy only keys matching this SCAN pattern', d.match)
+    .option('--type <types>', `copy only these types (comma list of ${typeNames.join(', ')})`, listOf('--type', typeNames))
+    .option('--batch <n>', 'keys per read batch', wholeNumber('--batch', 1, 10_000), d.batch)
+    .option('--concurrency <n>', 'batches in flight', wholeNumber('--concurrency', 1, 256), d.concurrency)
+    .option('--mode <mode>', 'struct (type-aware), dump (DUMP/RESTORE) or auto', oneOf('--mode', ['auto', 'struct', 'dump'] as const), d.mode)
+    .option('--chunk-size <n>', 'elements per chunk for big keys', wholeNumber('--chunk-size', 1, maxChunkSize), d.chunkSize)
+    .option('--on-conflict <policy>', 'when the target holds the key: replace, skip or fail', oneOf('--on-conflict', ['replace', 'skip', 'fail'] as const))
+    .option('--rate <n>', 'cap on source commands per second (Upstash default: 8000)', wholeNumber('--rate', 1))
+    .option('--dry-run', 'scan and report counts, bytes and estimated source commands; write nothing')
+    .option('--resume', 'continue from the checkpoint')
+    .option('--checkpoint <file>', 'checkpoint file', d.checkpointFile)
+    .option('--json', 'print one JSON document on stdout')
+    .option('--quiet', 'no progress output')
+    .option('--debug', 'show stack traces on errors')
+    .action((flags: CopyFlags) => runCommand(flags, (signal) => runCopy(flags, signal)));
+}
+
+async function runCopy(flags: CopyFlags, signal: AbortSignal): Promise<ExitCode> {
+  const options: CopyOptions = {
+    ...defaultCopyOptions,
+    match: flags.match,
+    types: flags.type ?? [],
+    batch: flags.batch,
+    concurrency: flags.concurrency,
+    mode: flags.mode,
+    chunkSize: flags.chunkSize,
+    onConflict: flags.onConflict,
+    rate: flags.rate,
+    dryRun: flags.dryRun === true,
+    resume: flags.resume === true,
+    checkpointFile: flags.checkpoint,
+  };
+  const ends = await openBoth(flags);
+  try {
+    const rate = options.rate ?? (ends.source.upstash ? upstashDefaultRate : undefined);
+    const source = rate ? rateLimited(ends.source, rate) : ends.source;
+    const print = (text: string, json: unknown) => process.stdout.write(flags.json ? `${JSON.stringify(json)}\n` : `${text}\n`);
+    if (options.dryRun) {
+      const report = await surveyKeys(source, options, signal);
+      print(renderDryRun(report), report);
+      return signal.aborted ? ExitCode.interrupted : ExitCode.ok;
+    }
+    const progress = createProgress({ quiet: flags.quiet === true || flags.json === true });
+    let report: Awaited<ReturnType<typeof copyKeys>>;
+    try {
+      report = await copyKeys(source, ends.target, options, {
+        signal,
+        onProgress: (p) =>
+          progress.update({ label: 'copy', done: p.counts.scanned, total: p.totalKeys, bytes: p.counts.bytes, failed: p.counts.failed }),
+      });
+    } finally {
+      progress.stop();
+    }
+    print(renderCopySummary(report), report);
+    if (report.interrupted) return ExitCode.interrupted;
+    return report.failed > 0 ? ExitCode.incomplete : ExitCode.ok;
+  } finally {
+    await ends.close();
+  }
+}

@@ -1,0 +1,76 @@
+import { type Arg, asNumber, cmd } from '../redis/port.js';
+import { execScripts, scriptCommand } from '../redis/script-runner.js';
+import { writeKeyScript } from '../redis/scripts.js';
+import { tempKeyFor } from '../redis/slot.js';
+import { codecs } from '../redis/types/index.js';
+import type { BatchContext } from './batch-context.js';
+import { writeOutcome } from './outcome.js';
+import type { KeyOutcome } from './report.js';
+
+/** A temporary key left by a crash disappears on its own after this long. */
+const tempKeyTtlMs = 6 * 3600_000;
+
+export interface BigKey {
+  key: Buffer;
+  type: string;
+  /** Absolute expiry in source-clock ms; 0 = none. */
+  expireAt: number;
+  /** Estimates the source clock now. */
+  now: () => number;
+}
+
+/**
+ * Copies a key too big for one request: chunks go to a temporary key in the same slot, which is then given the
+ * expiry and RENAMEd into place, so readers never see half a key (invariant 5).
+ */
+export async function copyBigKey(context: BatchContext, big: BigKey): Promise<KeyOutcome> {
+  const { source, target, options } = context;
+  const policy = options.onConflict ?? 'replace';
+  if (policy !== 'replace') {
+    const [exists] = await target.exec([cmd('EXISTS', [big.key], big.key)]);
+    if (asNumber(exists) === 1) return writeOutcome(Buffer.from(`exists:${big.type}`), policy, 0);
+  }
+  const codec = codecs[big.type];
+  if (!codec) return { kind: 'failed', reason: `type ${big.type} is not supported` };
+  const temp = tempKeyFor(big.key);
+  let bytes = 0;
+  let wrote = false;
+  try {
+    // A source error mid-key (or a refused chunk) fails this key only; the temporary key is removed.
+    for await (const payload of codec.chunks(source, big.key, options.chunkSize)) {
+      const write = scriptCommand(writeKeyScript, temp, [big.type, 0, 'append', ...payload]);
+      const commands = wrote ? [write] : [cmd('DEL', [temp], temp), write, cmd('PEXPIRE', [temp, tempKeyTtlMs], temp)];
+      const replies = await execScripts(target, commands, [writeKeyScript]);
+      const failed = replies.find((r) => r instanceof Error);
+      if (failed instanceof Error) {
+        context.stopIfFatal(failed, 'target');
+        throw failed;
+      }
+      wrote = true;
+      bytes += payloadBytes(payload);
+    }
+  } catch (error) {
+    await target.exec([cmd('DEL', [temp], temp)]).catch(() => {});
+    if (!(error instanceof Error)) throw error;
+    context.stopIfFatal(error, 'source');
+    return writeOutcome(error, policy, 0);
+  }
+  if (!wrote) {
+    if (policy === 'replace') await target.exec([cmd('DEL', [big.key], big.key)]);
+    return { kind: 'expired' };
+  }
+  if (big.expireAt > 0 && big.expireAt <= big.now()) {
+    await target.exec([cmd('DEL', [temp], temp)]);
+    return { kind: 'expired' };
+  }
+  const finish = big.expireAt > 0 ? cmd('PEXPIREAT', [temp, big.expireAt], temp) : cmd('PERSIST', [temp], temp);
+  const [, renamed] = await target.exec([finish, cmd('RENAME', [temp, big.key], temp)]);
+  if (renamed instanceof Error) return writeOutcome(renamed, policy, 0);
+  return { kind: 'copied', bytes };
+}
+
+export const payloadBytes = (payload: Arg[]): number => {
+  let bytes = 0;
+  for (const arg of payload) bytes += Buffer.isBuffer(arg) ? arg.length : String(arg).length;
+  return bytes;
+};

@@ -1,0 +1,82 @@
+import type { RedisPort } from '../redis/port.js';
+import { asArray, asNumber } from '../redis/port.js';
+import { execScripts, scriptCommand } from '../redis/script-runner.js';
+import { surveyBatchScript } from '../redis/scripts.js';
+import { operatorTypeName, serverTypeName } from '../redis/types/index.js';
+import type { CopyOptions } from './options.js';
+import { estimateCostUsd } from './report.js';
+import { scanPages } from './scanner.js';
+
+export interface TypeSurvey {
+  keys: number;
+  bytes: number;
+  /** Keys too big for one request: copied in chunks. */
+  bigKeys: number;
+  /** Source commands a struct copy would spend on this type's chunked reads. */
+  chunkCommands: number;
+}
+
+export interface DryRunReport {
+  command: 'copy';
+  dryRun: true;
+  scanned: number;
+  bytes: number;
+  byType: Record<string, TypeSurvey>;
+  /** What a full struct copy would send to the source: SCAN pages, one read per batch, chunk reads. */
+  estimatedSourceCommands: number;
+  estimatedCostUsd: number;
+  /** What this dry run itself sent. */
+  sourceCommands: number;
+  durationMs: number;
+}
+
+/** Scans and sizes every matching key, writing nothing, to say what a copy would move and cost. */
+export async function surveyKeys(source: RedisPort, options: CopyOptions, signal?: AbortSignal): Promise<DryRunReport> {
+  const started = Date.now();
+  const commandsBefore = source.stats.commands;
+  const byType: Record<string, TypeSurvey> = {};
+  let scanned = 0;
+  let bytes = 0;
+  let scanCommands = 0;
+  let chunkCommands = 0;
+  const typeFilter = options.types.map(serverTypeName).join(',');
+  for await (const page of scanPages(source, { match: options.match, count: Math.max(options.batch, 1000), signal })) {
+    scanCommands++;
+    for (let i = 0; i < page.keys.length; i += options.batch) {
+      const keys = page.keys.slice(i, i + options.batch);
+      const [reply] = await execScripts(source, [scriptCommand(surveyBatchScript, undefined, [typeFilter, ...keys])], [surveyBatchScript], page.node);
+      if (reply instanceof Error) throw reply;
+      const flat = asArray(reply);
+      keys.forEach((_key, k) => {
+        const type = String(flat[k * 3]);
+        if (type === 'none' || type === 'filtered') return;
+        const size = asNumber(flat[k * 3 + 1]);
+        const keyBytes = asNumber(flat[k * 3 + 2]);
+        const survey = (byType[operatorTypeName(type)] ??= { keys: 0, bytes: 0, bigKeys: 0, chunkCommands: 0 });
+        survey.keys++;
+        survey.bytes += keyBytes;
+        const big = type === 'string' ? size > options.maxInlineBytes : size > options.chunkSize;
+        if (big) {
+          const pieces = type === 'string' ? Math.ceil(size / Math.max(64 * 1024, options.chunkSize * 1024)) : Math.ceil(size / options.chunkSize);
+          survey.bigKeys++;
+          survey.chunkCommands += pieces + (type === 'stream' ? 2 : 0);
+          chunkCommands += pieces + (type === 'stream' ? 2 : 0);
+        }
+        scanned++;
+        bytes += keyBytes;
+      });
+    }
+  }
+  const estimatedSourceCommands = scanCommands + Math.ceil(scanned / options.batch) + chunkCommands + source.nodes().length;
+  return {
+    command: 'copy',
+    dryRun: true,
+    scanned,
+    bytes,
+    byType,
+    estimatedSourceCommands,
+    estimatedCostUsd: estimateCostUsd(estimatedSourceCommands),
+    sourceCommands: source.stats.commands - commandsBefore,
+    durationMs: Date.now() - started,
+  };
+}

@@ -1,0 +1,56 @@
+import { type Arg, asNumber, cmd } from '../redis/port.js';
+import { execScripts, scriptCommand } from '../redis/script-runner.js';
+import { dumpBatchScript } from '../redis/scripts.js';
+import { type BatchCopier, sourceNow } from './batch-context.js';
+import { failureReason, writeOutcome } from './outcome.js';
+
+/** DUMP/RESTORE copy of one batch: one EVAL dumps every key, one pipeline per node restores them with ABSTTL. */
+export const copyDumpBatch: BatchCopier = async (context, node, keys, tally) => {
+  const { source, target, options } = context;
+  const [reply] = await execScripts(
+    source,
+    [scriptCommand(dumpBatchScript, undefined, [context.typeFilter, ...keys])],
+    [dumpBatchScript],
+    node,
+  );
+  if (reply instanceof Error) {
+    context.stopIfFatal(reply, 'source');
+    for (const key of keys) tally.add(key, { kind: 'failed', reason: `source read failed: ${failureReason(reply)}` });
+    tally.counts.scanned += keys.length;
+    return;
+  }
+  const localAtRead = Date.now();
+  const flat = Array.isArray(reply) ? reply : [];
+  const sourceAtRead = asNumber(flat[0]);
+  const policy = options.onConflict ?? 'replace';
+  const restores = [];
+  const restored: Array<{ key: Buffer; bytes: number }> = [];
+  const gone: Buffer[] = [];
+  for (const [i, key] of keys.entries()) {
+    const pttl = asNumber(flat[1 + i * 2]);
+    const payload = flat[2 + i * 2];
+    if (pttl === -3) continue; // filtered out by --type
+    tally.counts.scanned++;
+    const expireAt = pttl > 0 ? sourceAtRead + pttl : 0;
+    if (pttl === -2 || !Buffer.isBuffer(payload)) {
+      gone.push(key);
+      continue;
+    }
+    if (expireAt > 0 && expireAt <= sourceNow(sourceAtRead, localAtRead)) {
+      tally.add(key, { kind: 'expired' });
+      continue;
+    }
+    const args: Arg[] = [key, expireAt, payload, 'ABSTTL'];
+    if (policy === 'replace') args.push('REPLACE');
+    restores.push(cmd('RESTORE', args, key));
+    restored.push({ key, bytes: payload.length });
+  }
+  if (gone.length > 0 && policy === 'replace') await target.exec(gone.map((key) => cmd('DEL', [key], key)));
+  for (const key of gone) tally.add(key, { kind: 'expired' });
+  const replies = await target.exec(restores);
+  replies.forEach((reply, i) => {
+    if (reply instanceof Error) context.stopIfFatal(reply, 'target');
+    const { key, bytes } = restored[i]!;
+    tally.add(key, writeOutcome(reply, policy, bytes));
+  });
+};

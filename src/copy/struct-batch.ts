@@ -1,0 +1,105 @@
+import { type Arg, type Command, type Reply, asNumber, cmd } from '../redis/port.js';
+import { execScripts, scriptCommand } from '../redis/script-runner.js';
+import { readBatchScript, writeKeyScript } from '../redis/scripts.js';
+import { codecs } from '../redis/types/index.js';
+import { maxRequestArgs, writeScriptOverhead } from '../redis/types/codec.js';
+import { type BatchCopier, type BatchContext, sourceNow } from './batch-context.js';
+import { type BigKey, copyBigKey, payloadBytes } from './big-key.js';
+import { failureReason, writeOutcome } from './outcome.js';
+import type { Tally } from './report.js';
+
+/** One key as the batch read script saw it. */
+interface KeyRead {
+  key: Buffer;
+  type: string;
+  /** Absolute expiry in source-clock ms; 0 = none. */
+  expireAt: number;
+  value: Reply | false;
+}
+
+/**
+ * Type-aware copy of one batch: one EVAL reads type, expiry and (small) value of every key; one pipeline per
+ * target node writes them, each key atomically; big keys follow in chunks.
+ */
+export const copyStructBatch: BatchCopier = async (context, node, keys, tally) => {
+  const { source, target, options } = context;
+  const [reply] = await execScripts(
+    source,
+    [scriptCommand(readBatchScript, undefined, [options.chunkSize, options.maxInlineBytes, context.typeFilter, ...keys])],
+    [readBatchScript],
+    node,
+  );
+  if (reply instanceof Error) {
+    context.stopIfFatal(reply, 'source');
+    for (const key of keys) tally.add(key, { kind: 'failed', reason: `source read failed: ${failureReason(reply)}` });
+    tally.counts.scanned += keys.length;
+    return;
+  }
+  const localAtRead = Date.now();
+  const flat = Array.isArray(reply) ? reply : [];
+  const sourceAtRead = asNumber(flat[0]);
+  const now = () => sourceNow(sourceAtRead, localAtRead);
+
+  const policy = options.onConflict ?? 'replace';
+  const writes: Command[] = [];
+  const written: Array<{ key: Buffer; bytes: number }> = [];
+  const big: BigKey[] = [];
+  const gone: Buffer[] = [];
+  keys.forEach((key, i) => {
+    const type = String(flat[1 + i * 4]);
+    const pttl = asNumber(flat[2 + i * 4]);
+    const value = flat[4 + i * 4] ?? false;
+    if (type === 'filtered') return;
+    tally.counts.scanned++;
+    if (type === 'none' || pttl === -2) {
+      gone.push(key);
+      return;
+    }
+    const read: KeyRead = { key, type, expireAt: pttl > 0 ? sourceAtRead + pttl : 0, value };
+    if (read.expireAt > 0 && read.expireAt <= now()) {
+      tally.add(key, { kind: 'expired' });
+      return;
+    }
+    const codec = codecs[type];
+    if (!codec) {
+      tally.add(key, { kind: 'failed', reason: `type ${type} is not supported by the struct copy; try --mode dump` });
+      return;
+    }
+    const payload = value === false ? undefined : codec.payload(value);
+    if (!payload || payload.length + writeScriptOverhead > maxRequestArgs) {
+      big.push({ key, type, expireAt: read.expireAt, now });
+      return;
+    }
+    writes.push(writeCommand(read, payload, policy));
+    written.push({ key, bytes: payloadBytes(payload) });
+  });
+
+  // Gone between SCAN and read: the target must not keep an old copy (invariant 2), unless the policy keeps it.
+  if (gone.length > 0 && policy === 'replace') await target.exec(gone.map((key) => cmd('DEL', [key], key)));
+  for (const key of gone) tally.add(key, { kind: 'expired' });
+
+  const replies = await execScripts(target, writes, [writeKeyScript]);
+  replies.forEach((reply, i) => {
+    if (reply instanceof Error) {
+    context.stopIfFatal(reply, 'source');
+    for (const key of keys) tally.add(key, { kind: 'failed', reason: `source read failed: ${failureReason(reply)}` });
+    tally.counts.scanned += keys.length;
+    return;
+  }
+    const { key, bytes } = written[i]!;
+    tally.add(key, writeOutcome(reply, policy, bytes));
+  });
+
+  for (const entry of big) tally.add(entry.key, await copyBigKey(context, entry));
+};
+
+/** Strings go as one SET (the common case, and the fastest); everything else through the write script. */
+function writeCommand(read: KeyRead, payload: Arg[], policy: string): Command {
+  if (read.type === 'string' && policy !== 'append') {
+    const args: Arg[] = [read.key, payload[0] ?? ''];
+    if (policy !== 'replace') args.push('NX');
+    if (read.expireAt > 0) args.push('PXAT', read.expireAt);
+    return cmd('SET', args, read.key);
+  }
+  return scriptCommand(writeKeyScript, read.key, [read.type, read.expireAt, policy, ...payload]);
+}

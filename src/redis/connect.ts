@@ -1,0 +1,119 @@
+import { readFileSync } from 'node:fs';
+import { type ConnectionOptions, rootCertificates } from 'node:tls';
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
+import { ExitCode, MigrateError, usageError } from '../errors.js';
+import { connectionError } from './connection-errors.js';
+import { IoredisPort } from './ioredis-port.js';
+import type { RedisPort } from './port.js';
+import { type EndpointAddress, parseEndpointUrl } from './url.js';
+
+export interface EndpointOptions {
+  /** `source` or `target`: named in every message. */
+  role: 'source' | 'target';
+  url: string;
+  /** Force cluster mode on (true) or off (false); detected from `INFO cluster` when undefined. */
+  cluster?: boolean | undefined;
+  /** PEM file with the CA that signed the server certificate. */
+  tlsCaFile?: string | undefined;
+  /** Skip certificate verification: only when the operator says so. */
+  tlsInsecure?: boolean | undefined;
+  /** Bearer token for an Upstash REST endpoint. */
+  token?: string | undefined;
+  /** @default 10000 */
+  connectTimeoutMs?: number | undefined;
+}
+
+/** Where this endpoint's open function lives; REST arrives from src/redis/rest when the URL is http(s). */
+export type RestOpener = (address: EndpointAddress, options: EndpointOptions) => Promise<RedisPort>;
+let restOpener: RestOpener | undefined;
+export const registerRestOpener = (opener: RestOpener): void => {
+  restOpener = opener;
+};
+
+const isUpstashHost = (host: string): boolean => /(^|\.)upstash\.io$/i.test(host);
+
+/** Opens an endpoint: URL parsed, TLS set up, cluster mode detected, connection proven with a round trip. */
+export async function openEndpoint(options: EndpointOptions): Promise<RedisPort> {
+  const address = parseEndpointUrl(options.url, options.role);
+  if (address.protocol === 'http' || address.protocol === 'https') {
+    if (!restOpener) throw usageError(`${options.role}: REST endpoints are not supported in this build`);
+    return restOpener(address, options);
+  }
+  const secrets = [address.password, options.token];
+  const redisOptions = ioredisOptions(address, options);
+  const first = new Redis(redisOptions);
+  first.on('error', () => {}); // reported through the connect promise below, never as an unhandled event
+  let info: string;
+  try {
+    await first.connect();
+    info = await first.info().catch(() => ''); // Upstash answers INFO partially; nothing below depends on it
+  } catch (error) {
+    first.disconnect();
+    throw connectionError(options.role, address.label, error, secrets);
+  }
+  const upstash = isUpstashHost(address.host) || /upstash/i.test(info);
+  const clusterMode = options.cluster ?? /cluster_enabled:1/.test(info);
+  if (!clusterMode) {
+    allowReconnects(first);
+    return new IoredisPort(first, address.label, upstash);
+  }
+  first.disconnect();
+  if (address.db !== 0) throw usageError(`${options.role}: cluster mode has only database 0 (${address.label})`);
+  const cluster = new Cluster([{ host: address.host, port: address.port }], {
+    redisOptions: { ...redisOptions, db: 0 },
+    lazyConnect: true,
+    // ElastiCache TLS certificates name the configuration endpoint; keep the host names the cluster announces.
+    dnsLookup: (hostname, callback) => callback(null, hostname),
+    slotsRefreshTimeout: options.connectTimeoutMs ?? 10_000,
+    clusterRetryStrategy: (times) => (times > 5 ? null : 200 * times),
+  });
+  cluster.on('error', () => {});
+  try {
+    await cluster.connect();
+    await cluster.ping();
+  } catch (error) {
+    cluster.disconnect();
+    throw connectionError(options.role, address.label, error, secrets);
+  }
+  return new IoredisPort(cluster, address.label, upstash);
+}
+
+function ioredisOptions(address: EndpointAddress, options: EndpointOptions): RedisOptions {
+  const redisOptions: RedisOptions = {
+    host: address.host,
+    port: address.port,
+    db: address.db,
+    lazyConnect: true,
+    connectTimeout: options.connectTimeoutMs ?? 10_000,
+    maxRetriesPerRequest: 3,
+    enableAutoPipelining: false,
+    // No reconnect loop before the first successful connect: a bad address fails fast with a clear message.
+    retryStrategy: () => null,
+  };
+  if (address.username !== undefined) redisOptions.username = address.username;
+  if (address.password !== undefined) redisOptions.password = address.password;
+  if (address.tls || options.tlsCaFile || options.tlsInsecure) redisOptions.tls = tlsOptions(address, options);
+  return redisOptions;
+}
+
+function tlsOptions(address: EndpointAddress, options: EndpointOptions): ConnectionOptions {
+  const tls: ConnectionOptions = { servername: address.host, rejectUnauthorized: !options.tlsInsecure };
+  if (options.tlsCaFile) {
+    try {
+      // Added to the public roots, not instead of them: one flag serves both ends (Upstash uses a public CA).
+      tls.ca = [...rootCertificates, readFileSync(options.tlsCaFile, 'utf8')];
+    } catch (error) {
+      throw new MigrateError(`${options.role}: cannot read --tls-ca file ${options.tlsCaFile}`, {
+        code: ExitCode.usage,
+        hint: 'pass the path of a PEM file holding the CA certificate',
+        cause: error,
+      });
+    }
+  }
+  return tls;
+}
+
+/** After a successful connect, ride out short outages (failover, restart) instead of failing every command. */
+function allowReconnects(client: Redis): void {
+  client.options.retryStrategy = (times) => (times > 20 ? null : Math.min(100 * times, 2000));
+}

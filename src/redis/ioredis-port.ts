@@ -1,0 +1,85 @@
+import { Cluster, type Redis } from 'ioredis';
+import calculateSlot from 'cluster-key-slot';
+import type { Command, PortStats, RedisPort, Reply, Topology } from './port.js';
+
+const redirectError = /^(MOVED|ASK|TRYAGAIN|CLUSTERDOWN)\b/;
+
+/** RedisPort over an ioredis client: one pipeline per batch, or per master for a cluster. */
+export class IoredisPort implements RedisPort {
+  readonly stats: PortStats = { commands: 0 };
+  readonly topology: Topology;
+
+  constructor(
+    readonly client: Redis | Cluster,
+    readonly label: string,
+    readonly upstash: boolean,
+  ) {
+    this.topology = client instanceof Cluster ? 'cluster' : 'standalone';
+  }
+
+  nodes(): string[] {
+    if (!(this.client instanceof Cluster)) return ['main'];
+    return this.client.nodes('master').map(nodeId);
+  }
+
+  async exec(commands: Command[], node?: string): Promise<Reply[]> {
+    if (commands.length === 0) return [];
+    this.stats.commands += commands.length;
+    const client = this.client;
+    if (!(client instanceof Cluster)) return runPipeline(client, commands);
+
+    // Group by owning master so each group is one pipeline; keyless commands go to the named node.
+    const groups = new Map<string, number[]>();
+    commands.forEach((command, index) => {
+      const owner = command.key === undefined ? (node ?? this.nodes()[0]!) : masterOf(client, command.key);
+      const list = groups.get(owner) ?? [];
+      list.push(index);
+      groups.set(owner, list);
+    });
+    const replies: Reply[] = new Array(commands.length);
+    await Promise.all(
+      [...groups].map(async ([owner, indexes]) => {
+        const target = client.nodes('master').find((n) => nodeId(n) === owner);
+        const batch = indexes.map((i) => commands[i]!);
+        const results = target ? await runPipeline(target, batch) : batch.map(() => new Error('CLUSTERDOWN no node'));
+        await Promise.all(
+          results.map(async (reply, j) => {
+            const command = batch[j]!;
+            // Slots moved (resharding, failover): resend alone through the cluster client, which follows redirects.
+            replies[indexes[j]!] =
+              reply instanceof Error && redirectError.test(reply.message) && command.key !== undefined
+                ? ((await client.callBuffer(command.name, ...command.args).catch((e: Error) => e)) as Reply)
+                : reply;
+          }),
+        );
+      }),
+    );
+    return replies;
+  }
+
+  async close(): Promise<void> {
+    try {
+      await this.client.quit();
+    } catch {
+      this.client.disconnect();
+    }
+  }
+}
+
+function nodeId(node: Redis): string {
+  return `${node.options.host}:${node.options.port}`;
+}
+
+function masterOf(cluster: Cluster, key: Buffer | string): string {
+  const slot = calculateSlot(key);
+  const owners = cluster.slots[slot];
+  if (owners?.[0]) return owners[0];
+  return nodeId(cluster.nodes('master')[0]!);
+}
+
+async function runPipeline(client: Redis, commands: Command[]): Promise<Reply[]> {
+  const pipeline = client.pipeline();
+  for (const command of commands) pipeline.callBuffer(command.name, ...command.args);
+  const results = (await pipeline.exec()) ?? [];
+  return results.map(([error, reply]) => (error ? error : (reply as Reply)));
+}

@@ -1,0 +1,43 @@
+import { createHash } from 'node:crypto';
+import { type Arg, type Command, type RedisPort, type Reply, cmd } from './port.js';
+
+const shaOf = new Map<string, string>();
+const sha1 = (script: string): string => {
+  let sha = shaOf.get(script);
+  if (!sha) {
+    sha = createHash('sha1').update(script).digest('hex');
+    shaOf.set(script, sha);
+  }
+  return sha;
+};
+
+/** EVALSHA with one routing key (KEYS[1]); keyless scripts pass `undefined` and take keys in ARGV. */
+export function scriptCommand(script: string, key: Buffer | string | undefined, args: Arg[]): Command {
+  return key === undefined ? cmd('EVALSHA', [sha1(script), 0, ...args]) : cmd('EVALSHA', [sha1(script), 1, key, ...args], key);
+}
+
+/**
+ * Runs commands, resending any EVALSHA refused with NOSCRIPT as EVAL with the script body
+ * (a fresh or restarted server has an empty script cache; EVAL also fills it for later calls).
+ */
+export async function execScripts(port: RedisPort, commands: Command[], scripts: string[], node?: string): Promise<Reply[]> {
+  const replies = await port.exec(commands, node);
+  const retry: number[] = [];
+  replies.forEach((reply, i) => {
+    if (reply instanceof Error && reply.message.startsWith('NOSCRIPT')) retry.push(i);
+  });
+  if (retry.length === 0) return replies;
+  const bodies = new Map(scripts.map((script) => [sha1(script), script]));
+  const resent = await port.exec(
+    retry.map((i) => {
+      const command = commands[i]!;
+      const body = bodies.get(String(command.args[0]));
+      return body === undefined ? command : { ...command, name: 'EVAL', args: [body, ...command.args.slice(1)] };
+    }),
+    node,
+  );
+  retry.forEach((index, j) => {
+    replies[index] = resent[j] ?? null;
+  });
+  return replies;
+}

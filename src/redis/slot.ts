@@ -1,0 +1,36 @@
+import calculateSlot from 'cluster-key-slot';
+
+export const slotOf = (key: Buffer | string): number => calculateSlot(key);
+
+let tagsBySlot: string[] | undefined;
+
+/** A short hash tag for every slot, found once by search, so any key can get a sibling in its own slot. */
+function slotTags(): string[] {
+  if (tagsBySlot) return tagsBySlot;
+  const tags: string[] = new Array(16384);
+  let found = 0;
+  for (let n = 0; found < 16384; n++) {
+    const tag = n.toString(36);
+    const slot = calculateSlot(tag);
+    if (tags[slot] === undefined) {
+      tags[slot] = tag;
+      found++;
+    }
+  }
+  tagsBySlot = tags;
+  return tags;
+}
+
+/** Reserved namespace for control state and temporary keys; copy and verify always exclude it. */
+export const reservedPrefix = '__migrate:';
+
+let tempCounter = 0;
+
+/** A temporary key in the same hash slot as `key` (invariant 5), inside the reserved namespace. */
+export function tempKeyFor(key: Buffer | string): string {
+  tempCounter = (tempCounter + 1) % 1e9;
+  return `${reservedPrefix}tmp:{${slotTags()[slotOf(key)]}}:${process.pid}:${tempCounter}`;
+}
+
+export const isReserved = (key: Buffer): boolean =>
+  key.length >= reservedPrefix.length && key.subarray(0, reservedPrefix.length).toString('latin1') === reservedPrefix;

@@ -1,0 +1,25 @@
+import { createServer, type Server } from 'node:net';
+
+/**
+ * Distinct free TCP ports on 127.0.0.1, found by letting the OS pick (port 0) and releasing them.
+ * All listeners are held open together so the ports are distinct; another process may still grab one
+ * before our server binds it, so callers that can choose again (startRedis) retry on "in use".
+ */
+export async function freePorts(count: number): Promise<number[]> {
+  const servers = await Promise.all(Array.from({ length: count }, listenOnAnyPort));
+  const ports = servers.map((server) => {
+    const address = server.address();
+    if (address === null || typeof address === 'string') throw new Error('unexpected listener address');
+    return address.port;
+  });
+  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+  return ports;
+}
+
+function listenOnAnyPort(): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve(server));
+  });
+}
