@@ -4,7 +4,9 @@ import { ExitCode, MigrateError } from './errors.js';
 
 export function buildProgram(): Command {
   const program = new Command('migrate')
-    .description('Move a live Redis database off Upstash onto AWS ElastiCache without downtime and without losing a key.')
+    .description(
+      'Move a live Redis database off Upstash onto AWS ElastiCache without downtime and without losing a key.',
+    )
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   copyCommand(program);
@@ -18,7 +20,10 @@ export async function main(argv: string[]): Promise<void> {
     await program.parseAsync(argv);
   } catch (error) {
     if (error instanceof CommanderError) {
-      const done = error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help';
+      const done =
+        error.code === 'commander.helpDisplayed' ||
+        error.code === 'commander.version' ||
+        error.code === 'commander.help';
       process.exit(done ? ExitCode.ok : ExitCode.usage);
     }
     if (error instanceof MigrateError) {

@@ -35,5 +35,4 @@ export const usageError = (message: string, hint?: string): MigrateError =>
   new MigrateError(message, { code: ExitCode.usage, hint });
 
 /** The message of anything thrown, without a stack. */
-export const messageOf = (error: unknown): string =>
-  error instanceof Error ? error.message : String(error);
+export const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));

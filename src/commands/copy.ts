@@ -1,13 +1,19 @@
 import type { Command } from 'commander';
 import { copyKeys } from '../copy/copy-keys.js';
 import { surveyKeys } from '../copy/dry-run.js';
-import { type ConflictPolicy, type CopyMode, type CopyOptions, defaultCopyOptions, maxChunkSize } from '../copy/options.js';
+import {
+  type ConflictPolicy,
+  type CopyMode,
+  type CopyOptions,
+  defaultCopyOptions,
+  maxChunkSize,
+} from '../copy/options.js';
 import { ExitCode } from '../errors.js';
 import { rateLimited, upstashDefaultRate } from '../redis/rate-limit.js';
 import { type TypeName, typeNames } from '../redis/types/index.js';
 import { renderCopySummary, renderDryRun } from '../ui/copy-summary.js';
 import { createProgress } from '../ui/progress.js';
-import { type EndpointFlags, addEndpointFlags, openBoth } from './endpoints.js';
+import { addEndpointFlags, type EndpointFlags, openBoth } from './endpoints.js';
 import { listOf, oneOf, wholeNumber } from './parse.js';
 import { type GlobalFlags, runCommand } from './run.js';
 
@@ -27,15 +33,39 @@ interface CopyFlags extends EndpointFlags, GlobalFlags {
 
 export function copyCommand(program: Command): void {
   const d = defaultCopyOptions;
-  addEndpointFlags(program.command('copy').description('one-shot bulk copy of every key, with types and TTLs'))
+  addEndpointFlags(
+    program.command('copy').description('one-shot bulk copy of every key, with types and TTLs'),
+  )
     .option('--match <glob>', 'copy only keys matching this SCAN pattern', d.match)
-    .option('--type <types>', `copy only these types (comma list of ${typeNames.join(', ')})`, listOf('--type', typeNames))
+    .option(
+      '--type <types>',
+      `copy only these types (comma list of ${typeNames.join(', ')})`,
+      listOf('--type', typeNames),
+    )
     .option('--batch <n>', 'keys per read batch', wholeNumber('--batch', 1, 10_000), d.batch)
     .option('--concurrency <n>', 'batches in flight', wholeNumber('--concurrency', 1, 256), d.concurrency)
-    .option('--mode <mode>', 'struct (type-aware), dump (DUMP/RESTORE) or auto', oneOf('--mode', ['auto', 'struct', 'dump'] as const), d.mode)
-    .option('--chunk-size <n>', 'elements per chunk for big keys', wholeNumber('--chunk-size', 1, maxChunkSize), d.chunkSize)
-    .option('--on-conflict <policy>', 'when the target holds the key: replace, skip or fail', oneOf('--on-conflict', ['replace', 'skip', 'fail'] as const))
-    .option('--rate <n>', 'cap on source commands per second (Upstash default: 8000)', wholeNumber('--rate', 1))
+    .option(
+      '--mode <mode>',
+      'struct (type-aware), dump (DUMP/RESTORE) or auto',
+      oneOf('--mode', ['auto', 'struct', 'dump'] as const),
+      d.mode,
+    )
+    .option(
+      '--chunk-size <n>',
+      'elements per chunk for big keys',
+      wholeNumber('--chunk-size', 1, maxChunkSize),
+      d.chunkSize,
+    )
+    .option(
+      '--on-conflict <policy>',
+      'when the target holds the key: replace, skip or fail',
+      oneOf('--on-conflict', ['replace', 'skip', 'fail'] as const),
+    )
+    .option(
+      '--rate <n>',
+      'cap on source commands per second (Upstash default: 8000)',
+      wholeNumber('--rate', 1),
+    )
     .option('--dry-run', 'scan and report counts, bytes and estimated source commands; write nothing')
     .option('--resume', 'continue from the checkpoint')
     .option('--checkpoint <file>', 'checkpoint file', d.checkpointFile)
@@ -64,7 +94,8 @@ async function runCopy(flags: CopyFlags, signal: AbortSignal): Promise<ExitCode>
   try {
     const rate = options.rate ?? (ends.source.upstash ? upstashDefaultRate : undefined);
     const source = rate ? rateLimited(ends.source, rate) : ends.source;
-    const print = (text: string, json: unknown) => process.stdout.write(flags.json ? `${JSON.stringify(json)}\n` : `${text}\n`);
+    const print = (text: string, json: unknown) =>
+      process.stdout.write(flags.json ? `${JSON.stringify(json)}\n` : `${text}\n`);
     if (options.dryRun) {
       const report = await surveyKeys(source, options, signal);
       print(renderDryRun(report), report);
@@ -76,7 +107,13 @@ async function runCopy(flags: CopyFlags, signal: AbortSignal): Promise<ExitCode>
       report = await copyKeys(source, ends.target, options, {
         signal,
         onProgress: (p) =>
-          progress.update({ label: 'copy', done: p.counts.scanned, total: p.totalKeys, bytes: p.counts.bytes, failed: p.counts.failed }),
+          progress.update({
+            label: 'copy',
+            done: p.counts.scanned,
+            total: p.totalKeys,
+            bytes: p.counts.bytes,
+            failed: p.counts.failed,
+          }),
       });
     } finally {
       progress.stop();

@@ -16,9 +16,15 @@ export interface EndpointFlags {
 
 export function addEndpointFlags(command: Command): Command {
   return command
-    .option('--source <url>', 'source URL: redis://, rediss:// (TLS) or https:// (Upstash REST) [env: MIGRATE_SOURCE_URL]')
+    .option(
+      '--source <url>',
+      'source URL: redis://, rediss:// (TLS) or https:// (Upstash REST) [env: MIGRATE_SOURCE_URL]',
+    )
     .option('--target <url>', 'target URL: redis:// or rediss:// [env: MIGRATE_TARGET_URL]')
-    .option('--source-token <token>', 'Upstash REST token for an https:// source [env: UPSTASH_REDIS_REST_TOKEN]')
+    .option(
+      '--source-token <token>',
+      'Upstash REST token for an https:// source [env: UPSTASH_REDIS_REST_TOKEN]',
+    )
     .option('--source-cluster', 'treat the source as a cluster (detected from INFO otherwise)')
     .option('--target-cluster', 'treat the target as a cluster (detected from INFO otherwise)')
     .option('--tls-ca <file>', 'PEM file with an extra CA to trust for TLS endpoints')
@@ -28,7 +34,11 @@ export function addEndpointFlags(command: Command): Command {
 type Role = 'source' | 'target';
 
 /** The options to open one end, from flags or the environment. */
-export function endpointOptions(flags: EndpointFlags, role: Role, env: NodeJS.ProcessEnv = process.env): EndpointOptions {
+export function endpointOptions(
+  flags: EndpointFlags,
+  role: Role,
+  env: NodeJS.ProcessEnv = process.env,
+): EndpointOptions {
   const url =
     role === 'source'
       ? (flags.source ?? env.MIGRATE_SOURCE_URL ?? env.UPSTASH_REDIS_REST_URL)
@@ -48,7 +58,9 @@ export function endpointOptions(flags: EndpointFlags, role: Role, env: NodeJS.Pr
 }
 
 /** Opens both ends, closing the first if the second fails. */
-export async function openBoth(flags: EndpointFlags): Promise<{ source: RedisPort; target: RedisPort; close(): Promise<void> }> {
+export async function openBoth(
+  flags: EndpointFlags,
+): Promise<{ source: RedisPort; target: RedisPort; close(): Promise<void> }> {
   const sourceOptions = endpointOptions(flags, 'source');
   const targetOptions = endpointOptions(flags, 'target');
   const source = await openEndpoint(sourceOptions);

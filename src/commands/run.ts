@@ -10,14 +10,20 @@ export interface GlobalFlags {
  * Runs a command body with SIGINT/SIGTERM wired to an AbortSignal (a second signal forces the exit), and maps
  * every failure to one line on stderr plus the documented exit code. The only place exit codes are set.
  */
-export async function runCommand(flags: GlobalFlags, body: (signal: AbortSignal) => Promise<ExitCode>): Promise<never> {
+export async function runCommand(
+  flags: GlobalFlags,
+  body: (signal: AbortSignal) => Promise<ExitCode>,
+): Promise<never> {
   const controller = new AbortController();
   const onSignal = () => {
     if (controller.signal.aborted) {
       process.stderr.write('migrate: forced stop\n');
       process.exit(ExitCode.interrupted);
     }
-    if (!flags.quiet) process.stderr.write('\nmigrate: stopping — finishing in-flight work and saving state (again to force)\n');
+    if (!flags.quiet)
+      process.stderr.write(
+        '\nmigrate: stopping — finishing in-flight work and saving state (again to force)\n',
+      );
     controller.abort();
   };
   process.on('SIGINT', onSignal);
@@ -35,7 +41,9 @@ function reportError(error: unknown, flags: GlobalFlags): ExitCode {
   const known = error instanceof MigrateError;
   const message = known ? error.message : `unexpected error: ${messageOf(error)}`;
   if (flags.json) {
-    process.stdout.write(`${JSON.stringify({ ok: false, error: message, hint: known ? error.hint : undefined })}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ ok: false, error: message, hint: known ? error.hint : undefined })}\n`,
+    );
   }
   process.stderr.write(`migrate: ${message}\n`);
   if (known && error.hint) process.stderr.write(`  → ${error.hint}\n`);

@@ -14,6 +14,12 @@ export interface BatchContext {
 }
 
 /** Source-clock milliseconds now, from a source TIME read at `localAtRead` (local clock). */
-export const sourceNow = (sourceAtRead: number, localAtRead: number): number => sourceAtRead + (Date.now() - localAtRead);
+export const sourceNow = (sourceAtRead: number, localAtRead: number): number =>
+  sourceAtRead + (Date.now() - localAtRead);
 
-export type BatchCopier = (context: BatchContext, node: string, keys: Buffer[], tally: Tally) => Promise<void>;
+export type BatchCopier = (
+  context: BatchContext,
+  node: string,
+  keys: Buffer[],
+  tally: Tally,
+) => Promise<void>;

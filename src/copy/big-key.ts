@@ -39,7 +39,9 @@ export async function copyBigKey(context: BatchContext, big: BigKey): Promise<Ke
     // A source error mid-key (or a refused chunk) fails this key only; the temporary key is removed.
     for await (const payload of codec.chunks(source, big.key, options.chunkSize)) {
       const write = scriptCommand(writeKeyScript, temp, [big.type, 0, 'append', ...payload]);
-      const commands = wrote ? [write] : [cmd('DEL', [temp], temp), write, cmd('PEXPIRE', [temp, tempKeyTtlMs], temp)];
+      const commands = wrote
+        ? [write]
+        : [cmd('DEL', [temp], temp), write, cmd('PEXPIRE', [temp, tempKeyTtlMs], temp)];
       const replies = await execScripts(target, commands, [writeKeyScript]);
       const failed = replies.find((r) => r instanceof Error);
       if (failed instanceof Error) {
@@ -63,7 +65,8 @@ export async function copyBigKey(context: BatchContext, big: BigKey): Promise<Ke
     await target.exec([cmd('DEL', [temp], temp)]);
     return { kind: 'expired' };
   }
-  const finish = big.expireAt > 0 ? cmd('PEXPIREAT', [temp, big.expireAt], temp) : cmd('PERSIST', [temp], temp);
+  const finish =
+    big.expireAt > 0 ? cmd('PEXPIREAT', [temp, big.expireAt], temp) : cmd('PERSIST', [temp], temp);
   const [, renamed] = await target.exec([finish, cmd('RENAME', [temp, big.key], temp)]);
   if (renamed instanceof Error) return writeOutcome(renamed, policy, 0);
   return { kind: 'copied', bytes };

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { usageError } from '../errors.js';
 import { readJsonFile, writeDurably } from '../state/durable-file.js';
 import type { CopyOptions } from './options.js';
-import { type CopyCounts, addCounts, emptyCounts } from './report.js';
+import { addCounts, type CopyCounts, emptyCounts } from './report.js';
 
 /** Durable progress of a copy: each node's SCAN cursor ('done' when finished) and the counts behind it. */
 export interface Checkpoint {
@@ -29,12 +29,22 @@ export function loadCheckpoint(path: string, fingerprint: string): Checkpoint {
   try {
     data = readJsonFile(path);
   } catch {
-    throw usageError(`the checkpoint ${path} is unreadable`, 'delete it and run the copy again without --resume');
+    throw usageError(
+      `the checkpoint ${path} is unreadable`,
+      'delete it and run the copy again without --resume',
+    );
   }
-  if (data === undefined) throw usageError(`no checkpoint at ${path}`, 'run without --resume to start a copy, or pass --checkpoint <file>');
+  if (data === undefined)
+    throw usageError(
+      `no checkpoint at ${path}`,
+      'run without --resume to start a copy, or pass --checkpoint <file>',
+    );
   const checkpoint = data as Checkpoint;
   if (checkpoint.version !== 1 || typeof checkpoint.cursors !== 'object') {
-    throw usageError(`the checkpoint ${path} is not a copy checkpoint`, 'pass the file a copy wrote, or run without --resume');
+    throw usageError(
+      `the checkpoint ${path} is not a copy checkpoint`,
+      'pass the file a copy wrote, or run without --resume',
+    );
   }
   if (checkpoint.fingerprint !== fingerprint) {
     throw usageError(

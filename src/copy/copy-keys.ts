@@ -1,17 +1,30 @@
 import pLimit from 'p-limit';
-import { MigrateError, messageOf } from '../errors.js';
+import { MigrateError, messageOf, usageError } from '../errors.js';
 import type { RedisPort } from '../redis/port.js';
 import { serverTypeName } from '../redis/types/index.js';
 import type { BatchContext, BatchCopier } from './batch-context.js';
-import { type Checkpoint, Ledger, copyFingerprint, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
+import { type Checkpoint, copyFingerprint, Ledger, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { copyDumpBatch } from './dump-batch.js';
 import type { CopyOptions } from './options.js';
 import { fatalReplyError } from './outcome.js';
-import { dbsize, holdsUserKeys, refuseSameServer, removeLeftoverTempKeys, targetAcceptsDumps } from './preflight.js';
-import { type CopyCounts, type CopyReport, type KeyFailure, Tally, addCounts, emptyCounts, estimateCostUsd } from './report.js';
+import {
+  dbsize,
+  holdsUserKeys,
+  refuseSameServer,
+  removeLeftoverTempKeys,
+  targetAcceptsDumps,
+} from './preflight.js';
+import {
+  addCounts,
+  type CopyCounts,
+  type CopyReport,
+  emptyCounts,
+  estimateCostUsd,
+  type KeyFailure,
+  Tally,
+} from './report.js';
 import { scanPages } from './scanner.js';
 import { copyStructBatch } from './struct-batch.js';
-import { usageError } from '../errors.js';
 
 export interface CopyProgress {
   counts: CopyCounts;
@@ -33,7 +46,12 @@ const batchAttempts = 3;
  * Copies every matching key from source to target (DESIGN.md invariants 1–8): SCAN pages feed a bounded number of
  * batches in flight; each batch is copied idempotently; progress is checkpointed durably. Prints nothing.
  */
-export async function copyKeys(source: RedisPort, target: RedisPort, options: CopyOptions, run: CopyRun = {}): Promise<CopyReport> {
+export async function copyKeys(
+  source: RedisPort,
+  target: RedisPort,
+  options: CopyOptions,
+  run: CopyRun = {},
+): Promise<CopyReport> {
   const started = Date.now();
   const fingerprint = copyFingerprint(source.label, target.label, options);
   const resumed = options.resume ? loadCheckpoint(options.checkpointFile, fingerprint) : undefined;
@@ -107,7 +125,8 @@ export async function copyKeys(source: RedisPort, target: RedisPort, options: Co
         }
         const failed = new Tally();
         failed.counts.scanned = keys.length;
-        for (const key of keys) failed.add(key, { kind: 'failed', reason: `batch failed: ${messageOf(error)}` });
+        for (const key of keys)
+          failed.add(key, { kind: 'failed', reason: `batch failed: ${messageOf(error)}` });
         return failed;
       }
     }
@@ -140,12 +159,16 @@ export async function copyKeys(source: RedisPort, target: RedisPort, options: Co
             .then((tally) => {
               ledger.batchFinished(entry, tally.counts);
               addCounts(live, tally.counts);
-              for (const failure of tally.failures) if (failures.length < options.maxFailuresListed) failures.push(failure);
+              for (const failure of tally.failures)
+                if (failures.length < options.maxFailuresListed) failures.push(failure);
               progress();
               if (Date.now() - lastSaved > checkpointEveryMs) persist();
             })
             .catch((error: unknown) => {
-              fatalError ??= error instanceof MigrateError ? error : new MigrateError(messageOf(error), { code: 1, cause: error });
+              fatalError ??=
+                error instanceof MigrateError
+                  ? error
+                  : new MigrateError(messageOf(error), { code: 1, cause: error });
               internalStop.abort();
             })
             .finally(() => inFlight.delete(task));
@@ -156,11 +179,13 @@ export async function copyKeys(source: RedisPort, target: RedisPort, options: Co
       }
     } catch (error) {
       // The scan itself failed: finish what is in flight, save, and report.
-      fatalError ??= fatalReplyError(error as Error, 'source') ?? new MigrateError(`source scan failed: ${messageOf(error)}`, {
-        code: 3,
-        hint: 'check the source connection, then rerun with --resume',
-        cause: error,
-      });
+      fatalError ??=
+        fatalReplyError(error as Error, 'source') ??
+        new MigrateError(`source scan failed: ${messageOf(error)}`, {
+          code: 3,
+          hint: 'check the source connection, then rerun with --resume',
+          cause: error,
+        });
     }
     await Promise.allSettled(inFlight);
   }

@@ -31,7 +31,11 @@ export interface DryRunReport {
 }
 
 /** Scans and sizes every matching key, writing nothing, to say what a copy would move and cost. */
-export async function surveyKeys(source: RedisPort, options: CopyOptions, signal?: AbortSignal): Promise<DryRunReport> {
+export async function surveyKeys(
+  source: RedisPort,
+  options: CopyOptions,
+  signal?: AbortSignal,
+): Promise<DryRunReport> {
   const started = Date.now();
   const commandsBefore = source.stats.commands;
   const byType: Record<string, TypeSurvey> = {};
@@ -40,11 +44,20 @@ export async function surveyKeys(source: RedisPort, options: CopyOptions, signal
   let scanCommands = 0;
   let chunkCommands = 0;
   const typeFilter = options.types.map(serverTypeName).join(',');
-  for await (const page of scanPages(source, { match: options.match, count: Math.max(options.batch, 1000), signal })) {
+  for await (const page of scanPages(source, {
+    match: options.match,
+    count: Math.max(options.batch, 1000),
+    signal,
+  })) {
     scanCommands++;
     for (let i = 0; i < page.keys.length; i += options.batch) {
       const keys = page.keys.slice(i, i + options.batch);
-      const [reply] = await execScripts(source, [scriptCommand(surveyBatchScript, undefined, [typeFilter, ...keys])], [surveyBatchScript], page.node);
+      const [reply] = await execScripts(
+        source,
+        [scriptCommand(surveyBatchScript, undefined, [typeFilter, ...keys])],
+        [surveyBatchScript],
+        page.node,
+      );
       if (reply instanceof Error) throw reply;
       const flat = asArray(reply);
       keys.forEach((_key, k) => {
@@ -52,12 +65,17 @@ export async function surveyKeys(source: RedisPort, options: CopyOptions, signal
         if (type === 'none' || type === 'filtered') return;
         const size = asNumber(flat[k * 3 + 1]);
         const keyBytes = asNumber(flat[k * 3 + 2]);
-        const survey = (byType[operatorTypeName(type)] ??= { keys: 0, bytes: 0, bigKeys: 0, chunkCommands: 0 });
+        const name = operatorTypeName(type);
+        byType[name] ??= { keys: 0, bytes: 0, bigKeys: 0, chunkCommands: 0 };
+        const survey = byType[name];
         survey.keys++;
         survey.bytes += keyBytes;
         const big = type === 'string' ? size > options.maxInlineBytes : size > options.chunkSize;
         if (big) {
-          const pieces = type === 'string' ? Math.ceil(size / Math.max(64 * 1024, options.chunkSize * 1024)) : Math.ceil(size / options.chunkSize);
+          const pieces =
+            type === 'string'
+              ? Math.ceil(size / Math.max(64 * 1024, options.chunkSize * 1024))
+              : Math.ceil(size / options.chunkSize);
           survey.bigKeys++;
           survey.chunkCommands += pieces + (type === 'stream' ? 2 : 0);
           chunkCommands += pieces + (type === 'stream' ? 2 : 0);
@@ -67,7 +85,8 @@ export async function surveyKeys(source: RedisPort, options: CopyOptions, signal
       });
     }
   }
-  const estimatedSourceCommands = scanCommands + Math.ceil(scanned / options.batch) + chunkCommands + source.nodes().length;
+  const estimatedSourceCommands =
+    scanCommands + Math.ceil(scanned / options.batch) + chunkCommands + source.nodes().length;
   return {
     command: 'copy',
     dryRun: true,

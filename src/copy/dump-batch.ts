@@ -15,7 +15,8 @@ export const copyDumpBatch: BatchCopier = async (context, node, keys, tally) => 
   );
   if (reply instanceof Error) {
     context.stopIfFatal(reply, 'source');
-    for (const key of keys) tally.add(key, { kind: 'failed', reason: `source read failed: ${failureReason(reply)}` });
+    for (const key of keys)
+      tally.add(key, { kind: 'failed', reason: `source read failed: ${failureReason(reply)}` });
     tally.counts.scanned += keys.length;
     return;
   }

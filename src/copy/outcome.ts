@@ -15,7 +15,11 @@ export function fatalReplyError(error: Error, role: 'source' | 'target'): Migrat
       cause: error,
     });
   }
-  if (/max (daily )?requests? limit exceeded|max concurrent connections exceeded|max request limit/i.test(message)) {
+  if (
+    /max (daily )?requests? limit exceeded|max concurrent connections exceeded|max request limit/i.test(
+      message,
+    )
+  ) {
     return new MigrateError(`${role}: Upstash quota reached: ${message}`, {
       code: ExitCode.connect,
       hint: 'raise the database plan or limit in the Upstash console (or wait for the daily reset), then rerun with --resume',
@@ -62,5 +66,7 @@ export function writeOutcome(reply: Reply | undefined, policy: ConflictPolicy, b
 }
 
 function conflict(policy: ConflictPolicy, what: string): KeyOutcome {
-  return policy === 'skip' ? { kind: 'skipped' } : { kind: 'failed', reason: `${what} (--on-conflict ${policy}); ${conflictHint}` };
+  return policy === 'skip'
+    ? { kind: 'skipped' }
+    : { kind: 'failed', reason: `${what} (--on-conflict ${policy}); ${conflictHint}` };
 }

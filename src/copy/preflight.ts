@@ -1,5 +1,5 @@
 import { usageError } from '../errors.js';
-import { type RedisPort, asArray, asNumber, asText, call, cmd } from '../redis/port.js';
+import { asArray, asNumber, asText, call, cmd, type RedisPort } from '../redis/port.js';
 import { reservedPrefix, tempKeyFor } from '../redis/slot.js';
 import { fatalReplyError } from './outcome.js';
 
@@ -13,7 +13,10 @@ async function runId(port: RedisPort): Promise<string | undefined> {
 export async function refuseSameServer(source: RedisPort, target: RedisPort): Promise<void> {
   const [a, b] = await Promise.all([runId(source), runId(target)]);
   if (a !== undefined && a === b) {
-    throw usageError('source and target are the same server (same run_id)', 'point --target at the new ElastiCache endpoint');
+    throw usageError(
+      'source and target are the same server (same run_id)',
+      'point --target at the new ElastiCache endpoint',
+    );
   }
 }
 
@@ -30,7 +33,8 @@ export async function holdsUserKeys(target: RedisPort): Promise<boolean> {
     do {
       const [next, keys] = asArray(await call(target, cmd('SCAN', [cursor, 'COUNT', 1000]), node));
       cursor = asText(next);
-      if ((asArray(keys) as Buffer[]).some((key) => !key.toString('latin1').startsWith(reservedPrefix))) return true;
+      if ((asArray(keys) as Buffer[]).some((key) => !key.toString('latin1').startsWith(reservedPrefix)))
+        return true;
     } while (cursor !== '0');
   }
   return false;
@@ -42,7 +46,9 @@ export async function removeLeftoverTempKeys(target: RedisPort): Promise<number>
   for (const node of target.nodes()) {
     let cursor = '0';
     do {
-      const [next, keys] = asArray(await call(target, cmd('SCAN', [cursor, 'MATCH', `${reservedPrefix}tmp:*`, 'COUNT', 1000]), node));
+      const [next, keys] = asArray(
+        await call(target, cmd('SCAN', [cursor, 'MATCH', `${reservedPrefix}tmp:*`, 'COUNT', 1000]), node),
+      );
       cursor = asText(next);
       const found = asArray(keys) as Buffer[];
       if (found.length > 0) await target.exec(found.map((key) => cmd('DEL', [key], key)));
@@ -56,7 +62,11 @@ export async function removeLeftoverTempKeys(target: RedisPort): Promise<number>
  * Whether the target accepts the source's DUMP payloads: DUMP one real key and RESTORE it under a temporary key.
  * Upstash payloads carry an RDB version ElastiCache refuses, so this is what keeps auto mode safe.
  */
-export async function targetAcceptsDumps(source: RedisPort, target: RedisPort, sampleKey: Buffer): Promise<boolean> {
+export async function targetAcceptsDumps(
+  source: RedisPort,
+  target: RedisPort,
+  sampleKey: Buffer,
+): Promise<boolean> {
   const payload = await call(source, cmd('DUMP', [sampleKey], sampleKey)).catch(() => null);
   if (!Buffer.isBuffer(payload)) return false;
   const probe = tempKeyFor(sampleKey);

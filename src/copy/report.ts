@@ -12,7 +12,14 @@ export interface CopyCounts {
   bytes: number;
 }
 
-export const emptyCounts = (): CopyCounts => ({ scanned: 0, copied: 0, skipped: 0, expired: 0, failed: 0, bytes: 0 });
+export const emptyCounts = (): CopyCounts => ({
+  scanned: 0,
+  copied: 0,
+  skipped: 0,
+  expired: 0,
+  failed: 0,
+  bytes: 0,
+});
 
 export function addCounts(into: CopyCounts, from: CopyCounts): void {
   into.scanned += from.scanned;
@@ -28,7 +35,10 @@ export interface KeyFailure {
   reason: string;
 }
 
-export type KeyOutcome = { kind: 'copied'; bytes: number } | { kind: 'skipped' | 'expired' } | { kind: 'failed'; reason: string };
+export type KeyOutcome =
+  | { kind: 'copied'; bytes: number }
+  | { kind: 'skipped' | 'expired' }
+  | { kind: 'failed'; reason: string };
 
 /** Tallies outcomes of one batch. */
 export class Tally {
@@ -53,7 +63,8 @@ export class Tally {
 
 /** Price Upstash charges per 100,000 commands (pay-as-you-go), in US dollars. */
 export const usdPer100kCommands = 0.2;
-export const estimateCostUsd = (commands: number): number => Math.round((commands / 100_000) * usdPer100kCommands * 1e4) / 1e4;
+export const estimateCostUsd = (commands: number): number =>
+  Math.round((commands / 100_000) * usdPer100kCommands * 1e4) / 1e4;
 
 export interface CopyReport extends CopyCounts {
   command: 'copy';

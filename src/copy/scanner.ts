@@ -1,4 +1,4 @@
-import { type RedisPort, asArray } from '../redis/port.js';
+import { asArray, type RedisPort } from '../redis/port.js';
 import { isReserved } from '../redis/slot.js';
 
 /** One SCAN reply: keys from `node`, and the cursor that follows them ('0' when the node is done). */

@@ -1,12 +1,11 @@
-import { type Arg, type Command, type Reply, asNumber, cmd } from '../redis/port.js';
+import { type Arg, asNumber, type Command, cmd, type Reply } from '../redis/port.js';
 import { execScripts, scriptCommand } from '../redis/script-runner.js';
 import { readBatchScript, writeKeyScript } from '../redis/scripts.js';
-import { codecs } from '../redis/types/index.js';
 import { maxRequestArgs, writeScriptOverhead } from '../redis/types/codec.js';
-import { type BatchCopier, type BatchContext, sourceNow } from './batch-context.js';
+import { codecs } from '../redis/types/index.js';
+import { type BatchCopier, sourceNow } from './batch-context.js';
 import { type BigKey, copyBigKey, payloadBytes } from './big-key.js';
 import { failureReason, writeOutcome } from './outcome.js';
-import type { Tally } from './report.js';
 
 /** One key as the batch read script saw it. */
 interface KeyRead {
@@ -25,13 +24,21 @@ export const copyStructBatch: BatchCopier = async (context, node, keys, tally) =
   const { source, target, options } = context;
   const [reply] = await execScripts(
     source,
-    [scriptCommand(readBatchScript, undefined, [options.chunkSize, options.maxInlineBytes, context.typeFilter, ...keys])],
+    [
+      scriptCommand(readBatchScript, undefined, [
+        options.chunkSize,
+        options.maxInlineBytes,
+        context.typeFilter,
+        ...keys,
+      ]),
+    ],
     [readBatchScript],
     node,
   );
   if (reply instanceof Error) {
     context.stopIfFatal(reply, 'source');
-    for (const key of keys) tally.add(key, { kind: 'failed', reason: `source read failed: ${failureReason(reply)}` });
+    for (const key of keys)
+      tally.add(key, { kind: 'failed', reason: `source read failed: ${failureReason(reply)}` });
     tally.counts.scanned += keys.length;
     return;
   }
@@ -62,7 +69,10 @@ export const copyStructBatch: BatchCopier = async (context, node, keys, tally) =
     }
     const codec = codecs[type];
     if (!codec) {
-      tally.add(key, { kind: 'failed', reason: `type ${type} is not supported by the struct copy; try --mode dump` });
+      tally.add(key, {
+        kind: 'failed',
+        reason: `type ${type} is not supported by the struct copy; try --mode dump`,
+      });
       return;
     }
     const payload = value === false ? undefined : codec.payload(value);
@@ -81,11 +91,12 @@ export const copyStructBatch: BatchCopier = async (context, node, keys, tally) =
   const replies = await execScripts(target, writes, [writeKeyScript]);
   replies.forEach((reply, i) => {
     if (reply instanceof Error) {
-    context.stopIfFatal(reply, 'source');
-    for (const key of keys) tally.add(key, { kind: 'failed', reason: `source read failed: ${failureReason(reply)}` });
-    tally.counts.scanned += keys.length;
-    return;
-  }
+      context.stopIfFatal(reply, 'source');
+      for (const key of keys)
+        tally.add(key, { kind: 'failed', reason: `source read failed: ${failureReason(reply)}` });
+      tally.counts.scanned += keys.length;
+      return;
+    }
     const { key, bytes } = written[i]!;
     tally.add(key, writeOutcome(reply, policy, bytes));
   });

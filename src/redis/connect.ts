@@ -58,7 +58,8 @@ export async function openEndpoint(options: EndpointOptions): Promise<RedisPort>
     return new IoredisPort(first, address.label, upstash);
   }
   first.disconnect();
-  if (address.db !== 0) throw usageError(`${options.role}: cluster mode has only database 0 (${address.label})`);
+  if (address.db !== 0)
+    throw usageError(`${options.role}: cluster mode has only database 0 (${address.label})`);
   const cluster = new Cluster([{ host: address.host, port: address.port }], {
     redisOptions: { ...redisOptions, db: 0 },
     lazyConnect: true,
@@ -92,7 +93,8 @@ function ioredisOptions(address: EndpointAddress, options: EndpointOptions): Red
   };
   if (address.username !== undefined) redisOptions.username = address.username;
   if (address.password !== undefined) redisOptions.password = address.password;
-  if (address.tls || options.tlsCaFile || options.tlsInsecure) redisOptions.tls = tlsOptions(address, options);
+  if (address.tls || options.tlsCaFile || options.tlsInsecure)
+    redisOptions.tls = tlsOptions(address, options);
   return redisOptions;
 }
 

@@ -2,7 +2,12 @@ import { ExitCode, MigrateError, messageOf } from '../errors.js';
 import { scrubSecrets } from './url.js';
 
 /** Turns a connect-time failure into a one-line operator message with exit code 3 and what to do next. */
-export function connectionError(role: string, label: string, error: unknown, secrets: Array<string | undefined>): MigrateError {
+export function connectionError(
+  role: string,
+  label: string,
+  error: unknown,
+  secrets: Array<string | undefined>,
+): MigrateError {
   const raw = scrubSecrets(messageOf(error), secrets);
   const code = (error as { code?: string } | null)?.code ?? '';
   const text = `${code} ${raw}`;
@@ -16,9 +21,16 @@ export function connectionError(role: string, label: string, error: unknown, sec
     return fail('host name not found', 'check the host name in the URL');
   }
   if (/ECONNREFUSED/.test(text)) {
-    return fail('connection refused', 'check the host and port, and that the server is running and reachable');
+    return fail(
+      'connection refused',
+      'check the host and port, and that the server is running and reachable',
+    );
   }
-  if (/certificate|self[- ]signed|unable to verify|CERT_|ERR_TLS|wrong version number|SSL|TLS|secure TLS connection/i.test(text)) {
+  if (
+    /certificate|self[- ]signed|unable to verify|CERT_|ERR_TLS|wrong version number|SSL|TLS|secure TLS connection/i.test(
+      text,
+    )
+  ) {
     return fail(
       `TLS handshake failed: ${raw}`,
       'use rediss:// only for TLS endpoints and redis:// for plain ones; pass --tls-ca <file> for a private CA (or --tls-insecure to skip verification)',

@@ -10,7 +10,10 @@ export function displayKey(bytes: Buffer, max = 200): string {
 function escapeBytes(bytes: Buffer): string {
   let out = '';
   for (const byte of bytes) {
-    out += byte >= 0x20 && byte < 0x7f && byte !== 0x5c ? String.fromCharCode(byte) : `\\x${byte.toString(16).padStart(2, '0')}`;
+    out +=
+      byte >= 0x20 && byte < 0x7f && byte !== 0x5c
+        ? String.fromCharCode(byte)
+        : `\\x${byte.toString(16).padStart(2, '0')}`;
   }
   return out;
 }

@@ -1,5 +1,5 @@
-import { Cluster, type Redis } from 'ioredis';
 import calculateSlot from 'cluster-key-slot';
+import { Cluster, type Redis } from 'ioredis';
 import type { Command, PortStats, RedisPort, Reply, Topology } from './port.js';
 
 const redirectError = /^(MOVED|ASK|TRYAGAIN|CLUSTERDOWN)\b/;
@@ -41,7 +41,9 @@ export class IoredisPort implements RedisPort {
       [...groups].map(async ([owner, indexes]) => {
         const target = client.nodes('master').find((n) => nodeId(n) === owner);
         const batch = indexes.map((i) => commands[i]!);
-        const results = target ? await runPipeline(target, batch) : batch.map(() => new Error('CLUSTERDOWN no node'));
+        const results = target
+          ? await runPipeline(target, batch)
+          : batch.map(() => new Error('CLUSTERDOWN no node'));
         await Promise.all(
           results.map(async (reply, j) => {
             const command = batch[j]!;

@@ -48,7 +48,11 @@ export async function call(port: RedisPort, command: Command, node?: string): Pr
 }
 
 export const asText = (reply: Reply | undefined): string =>
-  Buffer.isBuffer(reply) ? reply.toString('utf8') : reply == null || reply instanceof Error ? '' : String(reply);
+  Buffer.isBuffer(reply)
+    ? reply.toString('utf8')
+    : reply == null || reply instanceof Error
+      ? ''
+      : String(reply);
 
 export const asNumber = (reply: Reply | undefined): number =>
   typeof reply === 'number' ? reply : Buffer.isBuffer(reply) ? Number(reply.toString()) : Number.NaN;

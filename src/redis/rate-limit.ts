@@ -15,7 +15,8 @@ export function rateLimited(port: RedisPort, commandsPerSecond: number): RedisPo
       tokens = Math.min(commandsPerSecond, tokens + ((now - last) / 1000) * commandsPerSecond);
       last = now;
       tokens -= count;
-      if (tokens < 0) await new Promise((resolve) => setTimeout(resolve, (-tokens / commandsPerSecond) * 1000));
+      if (tokens < 0)
+        await new Promise((resolve) => setTimeout(resolve, (-tokens / commandsPerSecond) * 1000));
     });
     queue = turn;
     return turn;

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { type Arg, type Command, type RedisPort, type Reply, cmd } from './port.js';
+import { type Arg, type Command, cmd, type RedisPort, type Reply } from './port.js';
 
 const shaOf = new Map<string, string>();
 const sha1 = (script: string): string => {
@@ -13,14 +13,21 @@ const sha1 = (script: string): string => {
 
 /** EVALSHA with one routing key (KEYS[1]); keyless scripts pass `undefined` and take keys in ARGV. */
 export function scriptCommand(script: string, key: Buffer | string | undefined, args: Arg[]): Command {
-  return key === undefined ? cmd('EVALSHA', [sha1(script), 0, ...args]) : cmd('EVALSHA', [sha1(script), 1, key, ...args], key);
+  return key === undefined
+    ? cmd('EVALSHA', [sha1(script), 0, ...args])
+    : cmd('EVALSHA', [sha1(script), 1, key, ...args], key);
 }
 
 /**
  * Runs commands, resending any EVALSHA refused with NOSCRIPT as EVAL with the script body
  * (a fresh or restarted server has an empty script cache; EVAL also fills it for later calls).
  */
-export async function execScripts(port: RedisPort, commands: Command[], scripts: string[], node?: string): Promise<Reply[]> {
+export async function execScripts(
+  port: RedisPort,
+  commands: Command[],
+  scripts: string[],
+  node?: string,
+): Promise<Reply[]> {
   const replies = await port.exec(commands, node);
   const retry: number[] = [];
   replies.forEach((reply, i) => {
@@ -32,7 +39,9 @@ export async function execScripts(port: RedisPort, commands: Command[], scripts:
     retry.map((i) => {
       const command = commands[i]!;
       const body = bodies.get(String(command.args[0]));
-      return body === undefined ? command : { ...command, name: 'EVAL', args: [body, ...command.args.slice(1)] };
+      return body === undefined
+        ? command
+        : { ...command, name: 'EVAL', args: [body, ...command.args.slice(1)] };
     }),
     node,
   );

@@ -33,4 +33,5 @@ export function tempKeyFor(key: Buffer | string): string {
 }
 
 export const isReserved = (key: Buffer): boolean =>
-  key.length >= reservedPrefix.length && key.subarray(0, reservedPrefix.length).toString('latin1') === reservedPrefix;
+  key.length >= reservedPrefix.length &&
+  key.subarray(0, reservedPrefix.length).toString('latin1') === reservedPrefix;

@@ -39,7 +39,10 @@ export function parseEndpointUrl(raw: string, role: string): EndpointAddress {
   const dbText = url.pathname.replace(/^\//, '');
   const db = dbText === '' ? 0 : Number(dbText);
   if (!Number.isInteger(db) || db < 0 || (protocol.startsWith('http') && dbText !== '')) {
-    throw usageError(`${role}: invalid database "${dbText}" in ${redactUrl(raw)}`, 'the path must be a database number, e.g. /0');
+    throw usageError(
+      `${role}: invalid database "${dbText}" in ${redactUrl(raw)}`,
+      'the path must be a database number, e.g. /0',
+    );
   }
   return {
     protocol,

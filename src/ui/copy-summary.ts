@@ -19,14 +19,18 @@ export function renderCopySummary(report: CopyReport): string {
       ['expired', formatCount(report.expired)],
       ['failed', formatCount(report.failed)],
       ['bytes', formatBytes(report.bytes)],
-      ['source commands', `${formatCount(report.sourceCommands)} (≈ ${formatUsd(report.estimatedCostUsd)} at Upstash pay-as-you-go)`],
+      [
+        'source commands',
+        `${formatCount(report.sourceCommands)} (≈ ${formatUsd(report.estimatedCostUsd)} at Upstash pay-as-you-go)`,
+      ],
       ['duration', `${formatDuration(report.durationMs)} (${formatCount(report.keysPerSec)} keys/s)`],
     ]),
   ];
   if (report.failures.length > 0) {
     lines.push('failures:');
     for (const failure of report.failures) lines.push(`  ${failure.key}: ${failure.reason}`);
-    if (report.failed > report.failures.length) lines.push(`  … and ${formatCount(report.failed - report.failures.length)} more`);
+    if (report.failed > report.failures.length)
+      lines.push(`  … and ${formatCount(report.failed - report.failures.length)} more`);
   }
   return lines.join('\n');
 }
@@ -41,7 +45,10 @@ export function renderDryRun(report: DryRunReport): string {
     table([
       ...rows,
       ['total', `${formatCount(report.scanned)} keys, ${formatBytes(report.bytes)}`],
-      ['estimated source commands', `${formatCount(report.estimatedSourceCommands)} (≈ ${formatUsd(report.estimatedCostUsd)})`],
+      [
+        'estimated source commands',
+        `${formatCount(report.estimatedSourceCommands)} (≈ ${formatUsd(report.estimatedCostUsd)})`,
+      ],
       ['this dry run used', `${formatCount(report.sourceCommands)} source commands`],
     ]),
   ].join('\n');

@@ -21,7 +21,8 @@ export function formatDuration(ms: number): string {
   return minutes < 60 ? `${minutes}m ${seconds % 60}s` : `${Math.floor(minutes / 60)}h ${minutes % 60}m`;
 }
 
-export const formatUsd = (usd: number): string => `$${usd < 0.01 && usd > 0 ? usd.toFixed(4) : usd.toFixed(2)}`;
+export const formatUsd = (usd: number): string =>
+  `$${usd < 0.01 && usd > 0 ? usd.toFixed(4) : usd.toFixed(2)}`;
 
 /** Two-column table: labels padded to one width. */
 export function table(rows: Array<[string, string]>): string {

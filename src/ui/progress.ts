@@ -50,7 +50,8 @@ export function createProgress(options: { quiet: boolean; stream?: NodeJS.WriteS
   const bar = new cliProgress.SingleBar(
     {
       stream,
-      format: '{label} |{bar}| {percentage}% | {value}/{total} keys | {size} | {rate} keys/s | ETA {eta_formatted} | {failed} failed',
+      format:
+        '{label} |{bar}| {percentage}% | {value}/{total} keys | {size} | {rate} keys/s | ETA {eta_formatted} | {failed} failed',
       hideCursor: true,
       etaBuffer: 50,
       fps: 5,
@@ -60,7 +61,12 @@ export function createProgress(options: { quiet: boolean; stream?: NodeJS.WriteS
   let startedBar = false;
   return {
     update(s) {
-      const payload = { label: s.label, size: formatBytes(s.bytes), rate: formatCount(rate(s.done)), failed: formatCount(s.failed) };
+      const payload = {
+        label: s.label,
+        size: formatBytes(s.bytes),
+        rate: formatCount(rate(s.done)),
+        failed: formatCount(s.failed),
+      };
       const total = Math.max(s.total, s.done);
       if (!startedBar) {
         bar.start(total, s.done, payload);

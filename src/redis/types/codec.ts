@@ -1,4 +1,5 @@
-import { type Arg, type RedisPort, type Reply, asArray } from '../port.js';
+import { type Arg, asArray, type RedisPort, type Reply } from '../port.js';
+
 export { asArray };
 
 /** Most arguments one request may carry: ElastiCache Serverless refuses 4,000 or more. */
@@ -14,7 +15,6 @@ export interface TypeCodec {
   chunks(source: RedisPort, key: Buffer, chunkSize: number): AsyncGenerator<Arg[]>;
 }
 
-
 export const asArg = (reply: Reply | undefined): Arg =>
   Buffer.isBuffer(reply) || typeof reply === 'number' ? reply : '';
 
@@ -26,7 +26,12 @@ export async function read(source: RedisPort, name: string, args: Arg[], key: Bu
 }
 
 /** Iterates a SCAN-family command (HSCAN, SSCAN, ZSCAN) over one key, yielding each page's flat items. */
-export async function* scanKey(source: RedisPort, name: string, key: Buffer, count: number): AsyncGenerator<Reply[]> {
+export async function* scanKey(
+  source: RedisPort,
+  name: string,
+  key: Buffer,
+  count: number,
+): AsyncGenerator<Reply[]> {
   let cursor = '0';
   do {
     const page = asArray(await read(source, name, [key, cursor, 'COUNT', count], key));

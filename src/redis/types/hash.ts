@@ -1,4 +1,4 @@
-import { type TypeCodec, asArray, scanKey } from './codec.js';
+import { asArray, scanKey, type TypeCodec } from './codec.js';
 
 /** Hashes: HGETALL inline, HSCAN in chunks; written with HSET field value … . */
 export const hashCodec: TypeCodec = {

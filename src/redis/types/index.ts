@@ -22,4 +22,5 @@ export const codecs: Record<string, TypeCodec> = {
 export const typeNames = ['string', 'hash', 'list', 'set', 'zset', 'stream', 'json'] as const;
 export type TypeName = (typeof typeNames)[number];
 export const serverTypeName = (name: TypeName): string => (name === 'json' ? 'ReJSON-RL' : name);
-export const operatorTypeName = (serverName: string): string => (serverName === 'ReJSON-RL' ? 'json' : serverName);
+export const operatorTypeName = (serverName: string): string =>
+  serverName === 'ReJSON-RL' ? 'json' : serverName;

@@ -1,4 +1,4 @@
-import { type TypeCodec, asArg, read } from './codec.js';
+import { asArg, read, type TypeCodec } from './codec.js';
 
 /** RedisJSON / valkey-json documents: JSON.GET of the root, written with JSON.SET key $ … (never chunked). */
 export const jsonCodec: TypeCodec = {

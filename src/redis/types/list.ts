@@ -1,4 +1,4 @@
-import { type TypeCodec, asArray, read } from './codec.js';
+import { asArray, read, type TypeCodec } from './codec.js';
 
 /** Lists: LRANGE inline or by index ranges, in order; written with RPUSH. */
 export const listCodec: TypeCodec = {

@@ -1,4 +1,4 @@
-import { type TypeCodec, asArray, scanKey } from './codec.js';
+import { asArray, scanKey, type TypeCodec } from './codec.js';
 
 /** Sets: SMEMBERS inline, SSCAN in chunks; written with SADD. */
 export const setCodec: TypeCodec = {

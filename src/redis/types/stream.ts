@@ -1,5 +1,5 @@
 import type { Arg, Reply } from '../port.js';
-import { type TypeCodec, asArray, maxRequestArgs, read, writeScriptOverhead } from './codec.js';
+import { asArray, maxRequestArgs, read, type TypeCodec, writeScriptOverhead } from './codec.js';
 
 /** Field/value pairs of a flat XINFO reply, by name. */
 function fieldsOf(flat: Reply[]): Map<string, Reply> {
@@ -27,7 +27,11 @@ function metaPayload(info: Reply, groups: Reply): Arg[] {
   out.push(list.length);
   for (const group of list) {
     const g = fieldsOf(asArray(group));
-    out.push(text(g.get('name'), ''), text(g.get('last-delivered-id'), '0-0'), text(g.get('entries-read'), ''));
+    out.push(
+      text(g.get('name'), ''),
+      text(g.get('last-delivered-id'), '0-0'),
+      text(g.get('entries-read'), ''),
+    );
   }
   return out;
 }
@@ -83,4 +87,5 @@ export const streamCodec: TypeCodec = {
 };
 
 /** True when an inline stream payload would not fit one request (entries with very many fields). */
-export const payloadFits = (payload: Arg[]): boolean => payload.length + writeScriptOverhead <= maxRequestArgs;
+export const payloadFits = (payload: Arg[]): boolean =>
+  payload.length + writeScriptOverhead <= maxRequestArgs;

@@ -1,5 +1,5 @@
 import type { Arg } from '../port.js';
-import { type TypeCodec, asArg, read } from './codec.js';
+import { asArg, read, type TypeCodec } from './codec.js';
 
 /** Strings (HyperLogLogs are strings too): big ones are read with GETRANGE and rebuilt with APPEND. */
 export const stringCodec: TypeCodec = {

@@ -1,5 +1,5 @@
 import type { Arg, Reply } from '../port.js';
-import { type TypeCodec, asArray, scanKey } from './codec.js';
+import { asArray, scanKey, type TypeCodec } from './codec.js';
 
 /** member, score pairs (ZRANGE WITHSCORES / ZSCAN order) to ZADD's score, member order. Scores such as inf stay text. */
 function scoreFirst(items: Reply[]): Arg[] {

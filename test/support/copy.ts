@@ -1,0 +1,29 @@
+import { copyKeys } from '../../src/copy/copy-keys.js';
+import { type CopyOptions, defaultCopyOptions } from '../../src/copy/options.js';
+import type { CopyReport } from '../../src/copy/report.js';
+import { openEndpoint } from '../../src/redis/connect.js';
+import type { RedisPort } from '../../src/redis/port.js';
+
+/** Opens both ends, runs the copy engine in-process, and closes them. */
+export async function copyBetween(
+  sourceUrl: string,
+  targetUrl: string,
+  options: Partial<CopyOptions> & { checkpointFile: string },
+): Promise<CopyReport> {
+  const source = await openEndpoint({ role: 'source', url: sourceUrl });
+  const target = await openEndpoint({ role: 'target', url: targetUrl });
+  try {
+    return await copyKeys(source, target, { ...defaultCopyOptions, ...options });
+  } finally {
+    await Promise.all([source.close(), target.close()]);
+  }
+}
+
+export async function withPort<T>(url: string, body: (port: RedisPort) => Promise<T>): Promise<T> {
+  const port = await openEndpoint({ role: 'source', url });
+  try {
+    return await body(port);
+  } finally {
+    await port.close();
+  }
+}
