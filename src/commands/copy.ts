@@ -9,7 +9,7 @@ import {
   maxChunkSize,
 } from '../copy/options.js';
 import { ExitCode } from '../errors.js';
-import { rateLimited, upstashDefaultRate } from '../redis/rate-limit.js';
+import { upstashDefaultRate } from '../redis/rate-limit.js';
 import { type TypeName, typeNames } from '../redis/types/index.js';
 import { renderCopySummary, renderDryRun } from '../ui/copy-summary.js';
 import { createProgress } from '../ui/progress.js';
@@ -85,15 +85,15 @@ async function runCopy(flags: CopyFlags, signal: AbortSignal): Promise<ExitCode>
     mode: flags.mode,
     chunkSize: flags.chunkSize,
     onConflict: flags.onConflict,
-    rate: flags.rate,
+    rate: flags.rate, // Upstash's default is applied below, once the source has said what it is
     dryRun: flags.dryRun === true,
     resume: flags.resume === true,
     checkpointFile: flags.checkpoint,
   };
   const ends = await openBoth(flags);
   try {
-    const rate = options.rate ?? (ends.source.upstash ? upstashDefaultRate : undefined);
-    const source = rate ? rateLimited(ends.source, rate) : ends.source;
+    options.rate ??= ends.source.upstash ? upstashDefaultRate : undefined;
+    const source = ends.source;
     const print = (text: string, json: unknown) =>
       process.stdout.write(flags.json ? `${JSON.stringify(json)}\n` : `${text}\n`);
     if (options.dryRun) {

@@ -1,3 +1,4 @@
+import { MigrateError } from '../errors.js';
 import { type Arg, asNumber, cmd } from '../redis/port.js';
 import { execScripts, scriptCommand } from '../redis/script-runner.js';
 import { writeKeyScript } from '../redis/scripts.js';
@@ -53,7 +54,7 @@ export async function copyBigKey(context: BatchContext, big: BigKey): Promise<Ke
     }
   } catch (error) {
     await target.exec([cmd('DEL', [temp], temp)]).catch(() => {});
-    if (!(error instanceof Error)) throw error;
+    if (!(error instanceof Error) || error instanceof MigrateError) throw error;
     context.stopIfFatal(error, 'source');
     return writeOutcome(error, policy, 0);
   }

@@ -24,7 +24,8 @@ export function copyFingerprint(source: string, target: string, options: CopyOpt
   return createHash('sha256').update(identity).digest('hex').slice(0, 16);
 }
 
-export function loadCheckpoint(path: string, fingerprint: string): Checkpoint {
+/** The checkpoint at `path`, or undefined when there is none (a run killed before its first save). */
+export function loadCheckpoint(path: string, fingerprint: string): Checkpoint | undefined {
   let data: unknown;
   try {
     data = readJsonFile(path);
@@ -34,11 +35,7 @@ export function loadCheckpoint(path: string, fingerprint: string): Checkpoint {
       'delete it and run the copy again without --resume',
     );
   }
-  if (data === undefined)
-    throw usageError(
-      `no checkpoint at ${path}`,
-      'run without --resume to start a copy, or pass --checkpoint <file>',
-    );
+  if (data === undefined) return undefined;
   const checkpoint = data as Checkpoint;
   if (checkpoint.version !== 1 || typeof checkpoint.cursors !== 'object') {
     throw usageError(

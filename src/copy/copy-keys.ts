@@ -1,6 +1,7 @@
 import pLimit from 'p-limit';
 import { MigrateError, messageOf, usageError } from '../errors.js';
 import type { RedisPort } from '../redis/port.js';
+import { rateLimited } from '../redis/rate-limit.js';
 import { serverTypeName } from '../redis/types/index.js';
 import type { BatchContext, BatchCopier } from './batch-context.js';
 import { type Checkpoint, copyFingerprint, Ledger, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
@@ -47,16 +48,20 @@ const batchAttempts = 3;
  * batches in flight; each batch is copied idempotently; progress is checkpointed durably. Prints nothing.
  */
 export async function copyKeys(
-  source: RedisPort,
+  sourcePort: RedisPort,
   target: RedisPort,
   options: CopyOptions,
   run: CopyRun = {},
 ): Promise<CopyReport> {
+  const source = options.rate ? rateLimited(sourcePort, options.rate) : sourcePort;
   const started = Date.now();
   const fingerprint = copyFingerprint(source.label, target.label, options);
   const resumed = options.resume ? loadCheckpoint(options.checkpointFile, fingerprint) : undefined;
+  // Preflight reads (INFO, DBSIZE) are billed too: count from here.
+  const commandsBefore = source.stats.commands - (resumed?.sourceCommands ?? 0);
   await refuseSameServer(source, target);
-  if (!resumed && options.onConflict === undefined && (await holdsUserKeys(target))) {
+  // --resume without a checkpoint starts over: the target may hold what a run killed before its first save wrote.
+  if (!options.resume && options.onConflict === undefined && (await holdsUserKeys(target))) {
     throw usageError(
       `target ${target.label} already holds keys`,
       'pass --on-conflict replace|skip|fail to copy onto it, --resume to continue an interrupted copy, or empty the target',
@@ -69,7 +74,6 @@ export async function copyKeys(
   const ledger = new Ledger(resumed);
   const live = emptyCounts();
   const failures: KeyFailure[] = [];
-  const commandsBefore = source.stats.commands - (resumed?.sourceCommands ?? 0);
   let fatalError: MigrateError | undefined;
   const internalStop = new AbortController();
   const stopped = () => internalStop.signal.aborted || run.signal?.aborted === true;

@@ -1,5 +1,6 @@
 import type { RedisPort } from '../redis/port.js';
 import { asArray, asNumber } from '../redis/port.js';
+import { rateLimited } from '../redis/rate-limit.js';
 import { execScripts, scriptCommand } from '../redis/script-runner.js';
 import { surveyBatchScript } from '../redis/scripts.js';
 import { operatorTypeName, serverTypeName } from '../redis/types/index.js';
@@ -32,10 +33,11 @@ export interface DryRunReport {
 
 /** Scans and sizes every matching key, writing nothing, to say what a copy would move and cost. */
 export async function surveyKeys(
-  source: RedisPort,
+  sourcePort: RedisPort,
   options: CopyOptions,
   signal?: AbortSignal,
 ): Promise<DryRunReport> {
+  const source = options.rate ? rateLimited(sourcePort, options.rate) : sourcePort;
   const started = Date.now();
   const commandsBefore = source.stats.commands;
   const byType: Record<string, TypeSurvey> = {};

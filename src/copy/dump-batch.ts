@@ -1,4 +1,5 @@
-import { type Arg, asNumber, cmd } from '../redis/port.js';
+import { absoluteExpiry } from '../redis/expiry.js';
+import { type Arg, asNumber, asText, cmd } from '../redis/port.js';
 import { execScripts, scriptCommand } from '../redis/script-runner.js';
 import { dumpBatchScript } from '../redis/scripts.js';
 import { type BatchCopier, sourceNow } from './batch-context.js';
@@ -32,7 +33,7 @@ export const copyDumpBatch: BatchCopier = async (context, node, keys, tally) => 
     const payload = flat[2 + i * 2];
     if (pttl === -3) continue; // filtered out by --type
     tally.counts.scanned++;
-    const expireAt = pttl > 0 ? sourceAtRead + pttl : 0;
+    const expireAt = absoluteExpiry(pttl, sourceAtRead);
     if (pttl === -2 || !Buffer.isBuffer(payload)) {
       gone.push(key);
       continue;
@@ -49,6 +50,16 @@ export const copyDumpBatch: BatchCopier = async (context, node, keys, tally) => 
   if (gone.length > 0 && policy === 'replace') await target.exec(gone.map((key) => cmd('DEL', [key], key)));
   for (const key of gone) tally.add(key, { kind: 'expired' });
   const replies = await target.exec(restores);
+  // RESTORE's BUSYKEY does not say what the target holds; the operator deciding on a conflict needs the type.
+  const busy = replies.flatMap((reply, i) =>
+    reply instanceof Error && /^BUSYKEY/.test(reply.message) ? [i] : [],
+  );
+  if (busy.length > 0 && policy === 'fail') {
+    const types = await target.exec(busy.map((i) => cmd('TYPE', [restored[i]!.key], restored[i]!.key)));
+    busy.forEach((index, j) => {
+      replies[index] = Buffer.from(`exists:${asText(types[j])}`);
+    });
+  }
   replies.forEach((reply, i) => {
     if (reply instanceof Error) context.stopIfFatal(reply, 'target');
     const { key, bytes } = restored[i]!;

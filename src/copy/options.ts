@@ -22,7 +22,7 @@ export interface CopyOptions {
   rate: number | undefined;
   /** Scan and report counts, bytes and estimated commands; write nothing. */
   dryRun: boolean;
-  /** Continue from the checkpoint instead of starting over. */
+  /** Continue from the checkpoint (from the start when there is none yet); implies the target may hold keys. */
   resume: boolean;
   /** Where the checkpoint lives. @default '.migrate/copy-checkpoint.json' */
   checkpointFile: string;

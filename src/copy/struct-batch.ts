@@ -1,3 +1,4 @@
+import { absoluteExpiry } from '../redis/expiry.js';
 import { type Arg, asNumber, type Command, cmd, type Reply } from '../redis/port.js';
 import { execScripts, scriptCommand } from '../redis/script-runner.js';
 import { readBatchScript, writeKeyScript } from '../redis/scripts.js';
@@ -62,7 +63,7 @@ export const copyStructBatch: BatchCopier = async (context, node, keys, tally) =
       gone.push(key);
       return;
     }
-    const read: KeyRead = { key, type, expireAt: pttl > 0 ? sourceAtRead + pttl : 0, value };
+    const read: KeyRead = { key, type, expireAt: absoluteExpiry(pttl, sourceAtRead), value };
     if (read.expireAt > 0 && read.expireAt <= now()) {
       tally.add(key, { kind: 'expired' });
       return;
@@ -90,13 +91,7 @@ export const copyStructBatch: BatchCopier = async (context, node, keys, tally) =
 
   const replies = await execScripts(target, writes, [writeKeyScript]);
   replies.forEach((reply, i) => {
-    if (reply instanceof Error) {
-      context.stopIfFatal(reply, 'source');
-      for (const key of keys)
-        tally.add(key, { kind: 'failed', reason: `source read failed: ${failureReason(reply)}` });
-      tally.counts.scanned += keys.length;
-      return;
-    }
+    if (reply instanceof Error) context.stopIfFatal(reply, 'target');
     const { key, bytes } = written[i]!;
     tally.add(key, writeOutcome(reply, policy, bytes));
   });
@@ -104,11 +99,10 @@ export const copyStructBatch: BatchCopier = async (context, node, keys, tally) =
   for (const entry of big) tally.add(entry.key, await copyBigKey(context, entry));
 };
 
-/** Strings go as one SET (the common case, and the fastest); everything else through the write script. */
+/** Strings under --on-conflict replace go as one SET (the common case, and the fastest); the rest through the script. */
 function writeCommand(read: KeyRead, payload: Arg[], policy: string): Command {
-  if (read.type === 'string' && policy !== 'append') {
+  if (read.type === 'string' && policy === 'replace') {
     const args: Arg[] = [read.key, payload[0] ?? ''];
-    if (policy !== 'replace') args.push('NX');
     if (read.expireAt > 0) args.push('PXAT', read.expireAt);
     return cmd('SET', args, read.key);
   }

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { type ConnectionOptions, rootCertificates } from 'node:tls';
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import { ExitCode, MigrateError, usageError } from '../errors.js';
@@ -21,6 +22,8 @@ export interface EndpointOptions {
   token?: string | undefined;
   /** @default 10000 */
   connectTimeoutMs?: number | undefined;
+  /** Apply Upstash's rules (rate, quota handling) whatever the host; detected from host and INFO when undefined. */
+  upstash?: boolean | undefined;
 }
 
 /** Where this endpoint's open function lives; REST arrives from src/redis/rest when the URL is http(s). */
@@ -42,16 +45,20 @@ export async function openEndpoint(options: EndpointOptions): Promise<RedisPort>
   const secrets = [address.password, options.token];
   const redisOptions = ioredisOptions(address, options);
   const first = new Redis(redisOptions);
-  first.on('error', () => {}); // reported through the connect promise below, never as an unhandled event
+  // ioredis rejects connect() with a bare "Connection is closed"; the first socket error says why.
+  let socketError: unknown;
+  first.on('error', (error) => {
+    socketError ??= error;
+  });
   let info: string;
   try {
     await first.connect();
     info = await first.info().catch(() => ''); // Upstash answers INFO partially; nothing below depends on it
   } catch (error) {
     first.disconnect();
-    throw connectionError(options.role, address.label, error, secrets);
+    throw connectionError(options.role, address.label, socketError ?? error, secrets, address.tls);
   }
-  const upstash = isUpstashHost(address.host) || /upstash/i.test(info);
+  const upstash = options.upstash ?? (isUpstashHost(address.host) || /upstash/i.test(info));
   const clusterMode = options.cluster ?? /cluster_enabled:1/.test(info);
   if (!clusterMode) {
     allowReconnects(first);
@@ -74,7 +81,7 @@ export async function openEndpoint(options: EndpointOptions): Promise<RedisPort>
     await cluster.ping();
   } catch (error) {
     cluster.disconnect();
-    throw connectionError(options.role, address.label, error, secrets);
+    throw connectionError(options.role, address.label, error, secrets, address.tls);
   }
   return new IoredisPort(cluster, address.label, upstash);
 }
@@ -99,7 +106,8 @@ function ioredisOptions(address: EndpointAddress, options: EndpointOptions): Red
 }
 
 function tlsOptions(address: EndpointAddress, options: EndpointOptions): ConnectionOptions {
-  const tls: ConnectionOptions = { servername: address.host, rejectUnauthorized: !options.tlsInsecure };
+  const tls: ConnectionOptions = { rejectUnauthorized: !options.tlsInsecure };
+  if (!isIP(address.host)) tls.servername = address.host; // SNI takes host names only
   if (options.tlsCaFile) {
     try {
       // Added to the public roots, not instead of them: one flag serves both ends (Upstash uses a public CA).

@@ -7,6 +7,7 @@ export function connectionError(
   label: string,
   error: unknown,
   secrets: Array<string | undefined>,
+  tls = false,
 ): MigrateError {
   const raw = scrubSecrets(messageOf(error), secrets);
   const code = (error as { code?: string } | null)?.code ?? '';
@@ -34,6 +35,12 @@ export function connectionError(
     return fail(
       `TLS handshake failed: ${raw}`,
       'use rediss:// only for TLS endpoints and redis:// for plain ones; pass --tls-ca <file> for a private CA (or --tls-insecure to skip verification)',
+    );
+  }
+  if (tls && /ETIMEDOUT|timed? ?out|ECONNRESET|Connection is closed/i.test(text)) {
+    return fail(
+      `TLS handshake did not complete: ${raw}`,
+      'the server may not speak TLS: use redis:// for plain endpoints (ElastiCache and Upstash need rediss://)',
     );
   }
   if (/ETIMEDOUT|timed? ?out|ECONNRESET|Connection is closed|EHOSTUNREACH|ENETUNREACH/i.test(text)) {
