@@ -28,6 +28,7 @@ export function createProgress(options: { quiet: boolean; stream?: NodeJS.WriteS
   if (!stream.isTTY) {
     let last = 0;
     let latest: ProgressSnapshot | undefined;
+    let printed: ProgressSnapshot | undefined;
     const print = (s: ProgressSnapshot) => {
       const percent = s.total > 0 ? ` (${Math.min(100, Math.floor((s.done / s.total) * 100))}%)` : '';
       stream.write(
@@ -39,11 +40,12 @@ export function createProgress(options: { quiet: boolean; stream?: NodeJS.WriteS
         latest = snapshot;
         if (Date.now() - last >= plainEveryMs) {
           last = Date.now();
+          printed = snapshot;
           print(snapshot);
         }
       },
       stop() {
-        if (latest && last !== 0) print(latest);
+        if (latest && latest !== printed) print(latest); // the final figures, unless just printed
       },
     };
   }
