@@ -6,6 +6,7 @@ import { maxRequestArgs, writeScriptOverhead } from '../redis/types/codec.js';
 import { codecs } from '../redis/types/index.js';
 import { type BatchCopier, sourceNow } from './batch-context.js';
 import { type BigKey, copyBigKey, payloadBytes } from './big-key.js';
+import { readOrFallback } from './fallback-read.js';
 import { failureReason, writeOutcome } from './outcome.js';
 
 /** One key as the batch read script saw it. */
@@ -23,19 +24,23 @@ interface KeyRead {
  */
 export const copyStructBatch: BatchCopier = async (context, node, keys, tally) => {
   const { source, target, options } = context;
-  const [reply] = await execScripts(
-    source,
-    [
-      scriptCommand(readBatchScript, undefined, [
-        options.chunkSize,
-        options.maxInlineBytes,
-        context.typeFilter,
-        ...keys,
-      ]),
-    ],
-    [readBatchScript],
-    node,
-  );
+  // A source that refuses scripts is read command by command instead (src/copy/fallback-read.ts).
+  const reply = await readOrFallback(context, node, keys, async () => {
+    const [scripted] = await execScripts(
+      source,
+      [
+        scriptCommand(readBatchScript, undefined, [
+          options.chunkSize,
+          options.maxInlineBytes,
+          context.typeFilter,
+          ...keys,
+        ]),
+      ],
+      [readBatchScript],
+      node,
+    );
+    return scripted ?? null;
+  });
   if (reply instanceof Error) {
     context.stopIfFatal(reply, 'source');
     for (const key of keys)

@@ -5,6 +5,7 @@ import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import { ExitCode, MigrateError, usageError } from '../errors.js';
 import { connectionError } from './connection-errors.js';
 import { IoredisPort } from './ioredis-port.js';
+import { openRestPort } from './rest/open-rest.js';
 import type { RedisPort } from './port.js';
 import { type EndpointAddress, parseEndpointUrl } from './url.js';
 
@@ -26,12 +27,6 @@ export interface EndpointOptions {
   upstash?: boolean | undefined;
 }
 
-/** Where this endpoint's open function lives; REST arrives from src/redis/rest when the URL is http(s). */
-export type RestOpener = (address: EndpointAddress, options: EndpointOptions) => Promise<RedisPort>;
-let restOpener: RestOpener | undefined;
-export const registerRestOpener = (opener: RestOpener): void => {
-  restOpener = opener;
-};
 
 const isUpstashHost = (host: string): boolean => /(^|\.)upstash\.io$/i.test(host);
 
@@ -39,8 +34,7 @@ const isUpstashHost = (host: string): boolean => /(^|\.)upstash\.io$/i.test(host
 export async function openEndpoint(options: EndpointOptions): Promise<RedisPort> {
   const address = parseEndpointUrl(options.url, options.role);
   if (address.protocol === 'http' || address.protocol === 'https') {
-    if (!restOpener) throw usageError(`${options.role}: REST endpoints are not supported in this build`);
-    return restOpener(address, options);
+    return openRestPort(address, options);
   }
   const secrets = [address.password, options.token];
   const redisOptions = ioredisOptions(address, options);

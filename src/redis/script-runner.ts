@@ -2,14 +2,19 @@ import { createHash } from 'node:crypto';
 import { type Arg, type Command, cmd, type RedisPort, type Reply } from './port.js';
 
 const shaOf = new Map<string, string>();
+const bodyOf = new Map<string, string>();
 const sha1 = (script: string): string => {
   let sha = shaOf.get(script);
   if (!sha) {
     sha = createHash('sha1').update(script).digest('hex');
     shaOf.set(script, sha);
+    bodyOf.set(sha, script);
   }
   return sha;
 };
+
+/** The body of a script sent by `scriptCommand` (adapters that must rewrite an EVALSHA need it). */
+export const scriptBodyOf = (sha: string): string | undefined => bodyOf.get(sha);
 
 /** EVALSHA with one routing key (KEYS[1]); keyless scripts pass `undefined` and take keys in ARGV. */
 export function scriptCommand(script: string, key: Buffer | string | undefined, args: Arg[]): Command {

@@ -14,41 +14,45 @@ local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local limit = tonumber(ARGV[1])
 local maxBytes = tonumber(ARGV[2])
 local filter = ARGV[3]
-local out = {now}
+local types, pttls = {}, {}
+-- Every expiry first: PTTL follows the clock while the script runs, so reading values in between would skew it.
 for i = 4, #ARGV do
-  local k = ARGV[i]
-  local ty = redis.call('TYPE', k).ok
-  local pttl, size, val = -2, 0, false
-  if ty ~= 'none' and (filter == '' or string.find(',' .. filter .. ',', ',' .. ty .. ',', 1, true)) then
-    pttl = redis.call('PTTL', k)
-    if ty == 'string' then
-      size = redis.call('STRLEN', k)
-      if size <= maxBytes then val = redis.call('GET', k) end
-    elseif ty == 'hash' then
-      size = redis.call('HLEN', k)
-      if size <= limit then val = redis.call('HGETALL', k) end
-    elseif ty == 'list' then
-      size = redis.call('LLEN', k)
-      if size <= limit then val = redis.call('LRANGE', k, 0, -1) end
-    elseif ty == 'set' then
-      size = redis.call('SCARD', k)
-      if size <= limit then val = redis.call('SMEMBERS', k) end
-    elseif ty == 'zset' then
-      size = redis.call('ZCARD', k)
-      if size <= limit then val = redis.call('ZRANGE', k, 0, -1, 'WITHSCORES') end
-    elseif ty == 'stream' then
-      size = redis.call('XLEN', k)
-      if size <= limit then
-        val = {redis.call('XRANGE', k, '-', '+'), redis.call('XINFO', 'STREAM', k), redis.call('XINFO', 'GROUPS', k)}
-      end
-    elseif ty == 'ReJSON-RL' then
-      val = redis.call('JSON.GET', k)
-    end
-  elseif ty ~= 'none' then
+  local ty = redis.call('TYPE', ARGV[i]).ok
+  if ty ~= 'none' and filter ~= '' and not string.find(',' .. filter .. ',', ',' .. ty .. ',', 1, true) then
     ty = 'filtered'
   end
+  types[i] = ty
+  pttls[i] = (ty == 'none' or ty == 'filtered') and -2 or redis.call('PTTL', ARGV[i])
+end
+local out = {now}
+for i = 4, #ARGV do
+  local k, ty = ARGV[i], types[i]
+  local size, val = 0, false
+  if ty == 'string' then
+    size = redis.call('STRLEN', k)
+    if size <= maxBytes then val = redis.call('GET', k) end
+  elseif ty == 'hash' then
+    size = redis.call('HLEN', k)
+    if size <= limit then val = redis.call('HGETALL', k) end
+  elseif ty == 'list' then
+    size = redis.call('LLEN', k)
+    if size <= limit then val = redis.call('LRANGE', k, 0, -1) end
+  elseif ty == 'set' then
+    size = redis.call('SCARD', k)
+    if size <= limit then val = redis.call('SMEMBERS', k) end
+  elseif ty == 'zset' then
+    size = redis.call('ZCARD', k)
+    if size <= limit then val = redis.call('ZRANGE', k, 0, -1, 'WITHSCORES') end
+  elseif ty == 'stream' then
+    size = redis.call('XLEN', k)
+    if size <= limit then
+      val = {redis.call('XRANGE', k, '-', '+'), redis.call('XINFO', 'STREAM', k), redis.call('XINFO', 'GROUPS', k)}
+    end
+  elseif ty == 'ReJSON-RL' then
+    val = redis.call('JSON.GET', k)
+  end
   out[#out + 1] = ty
-  out[#out + 1] = pttl
+  out[#out + 1] = pttls[i]
   out[#out + 1] = size
   out[#out + 1] = val
 end
@@ -63,21 +67,20 @@ export const dumpBatchScript = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local filter = ARGV[1]
+local pttls = {}
+-- Every expiry first: PTTL follows the clock while the script runs, and DUMP of a big key takes time.
+for i = 2, #ARGV do
+  local pttl = redis.call('PTTL', ARGV[i])
+  if pttl ~= -2 and filter ~= '' then
+    local ty = redis.call('TYPE', ARGV[i]).ok
+    if not string.find(',' .. filter .. ',', ',' .. ty .. ',', 1, true) then pttl = -3 end
+  end
+  pttls[i] = pttl
+end
 local out = {now}
 for i = 2, #ARGV do
-  local k = ARGV[i]
-  local pttl = redis.call('PTTL', k)
-  local payload = false
-  if pttl ~= -2 then
-    local ty = redis.call('TYPE', k).ok
-    if filter ~= '' and not string.find(',' .. filter .. ',', ',' .. ty .. ',', 1, true) then
-      pttl, payload = -3, false
-    else
-      payload = redis.call('DUMP', k)
-    end
-  end
-  out[#out + 1] = pttl
-  out[#out + 1] = payload
+  out[#out + 1] = pttls[i]
+  out[#out + 1] = pttls[i] >= -1 and redis.call('DUMP', ARGV[i]) or false
 end
 return out
 `;

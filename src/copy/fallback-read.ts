@@ -1,0 +1,130 @@
+import { asArray, asNumber, asText, type Command, cmd, type RedisPort, type Reply } from '../redis/port.js';
+import type { BatchContext } from './batch-context.js';
+
+/**
+ * Reading a batch without Lua, for sources that refuse EVAL (scripting disabled, an ACL without it, a read-only
+ * token). It answers in the batch read script's shape — nowMs, then per key type, pttl, size, value (null when too
+ * big to inline) — so the struct copy goes on unchanged. It costs about four commands per key instead of one EVAL
+ * per batch: the price of a source without scripts.
+ */
+
+/** True when the server refused to run a script at all (not when a script failed). */
+export const scriptsRefused = (error: Error): boolean =>
+  /unknown command .?(eval|evalsha)\b|NOPERM.*\b(eval|evalsha|script)|scripts? (are |is )?(disabled|not allowed)/i.test(
+    error.message,
+  );
+
+/** Sources known to refuse scripts in this run: no further EVAL is sent (and billed) to them. */
+const refusing = new WeakSet<RedisPort>();
+
+/** The scripted read, or the command-by-command read when the source refuses scripts. */
+export async function readOrFallback(
+  context: BatchContext,
+  node: string,
+  keys: Buffer[],
+  scripted: () => Promise<Reply>,
+): Promise<Reply> {
+  if (!refusing.has(context.source)) {
+    const reply = await scripted();
+    if (!(reply instanceof Error && scriptsRefused(reply))) return reply;
+    refusing.add(context.source);
+  }
+  return readWithoutScripts(context, node, keys);
+}
+
+const sizeCommand: Record<string, string> = {
+  string: 'STRLEN',
+  hash: 'HLEN',
+  list: 'LLEN',
+  set: 'SCARD',
+  zset: 'ZCARD',
+  stream: 'XLEN',
+};
+
+/** Three pipelined round trips: TIME + TYPE + PTTL, then sizes, then the values small enough to inline. */
+export async function readWithoutScripts(
+  context: BatchContext,
+  node: string,
+  keys: Buffer[],
+): Promise<Reply> {
+  const { source, options } = context;
+  const wanted = context.typeFilter === '' ? undefined : new Set(context.typeFilter.split(','));
+  const first = await source.exec(
+    [cmd('TIME', []), ...keys.flatMap((k) => [cmd('TYPE', [k], k), cmd('PTTL', [k], k)])],
+    node,
+  );
+  const failed = first.find((r) => r instanceof Error);
+  if (failed) return failed;
+  const [seconds, micros] = asArray(first[0]);
+  const now = asNumber(seconds) * 1000 + Math.floor(asNumber(micros) / 1000);
+  const reads = keys.map((key, i) => {
+    const type = asText(first[1 + i * 2]);
+    const listed = type === 'none' || wanted === undefined || wanted.has(type);
+    return {
+      key,
+      type: listed ? type : 'filtered',
+      pttl: listed && type !== 'none' ? asNumber(first[2 + i * 2]) : -2,
+      size: 0,
+      value: null as Reply,
+    };
+  });
+
+  const sized = reads.filter((r) => sizeCommand[r.type] !== undefined);
+  const sizes = await source.exec(
+    sized.map((r) => cmd(sizeCommand[r.type]!, [r.key], r.key)),
+    node,
+  );
+  sized.forEach((r, i) => {
+    r.size = asNumber(sizes[i]);
+  });
+
+  const valueReads: Array<{ read: (typeof reads)[number]; commands: Command[] }> = [];
+  for (const r of reads) {
+    const commands = valueCommands(r.type, r.key, r.size, options.chunkSize, options.maxInlineBytes);
+    if (commands.length > 0) valueReads.push({ read: r, commands });
+  }
+  const values = await source.exec(
+    valueReads.flatMap((v) => v.commands),
+    node,
+  );
+  let at = 0;
+  for (const { read, commands } of valueReads) {
+    const replies = values.slice(at, at + commands.length);
+    at += commands.length;
+    // A key that changed type or vanished meanwhile goes to the chunked path, which reads it again.
+    if (replies.some((r) => r instanceof Error || r === null)) continue;
+    read.value = read.type === 'stream' ? replies : (replies[0] ?? null);
+  }
+  return [now, ...reads.flatMap((r) => [Buffer.from(r.type), r.pttl, r.size, r.value])];
+}
+
+/** The commands that read a value whole, or none when it is too big (it is then copied in chunks). */
+function valueCommands(
+  type: string,
+  key: Buffer,
+  size: number,
+  chunkSize: number,
+  maxInlineBytes: number,
+): Command[] {
+  if (type === 'string') return size <= maxInlineBytes ? [cmd('GET', [key], key)] : [];
+  if (type === 'ReJSON-RL') return [cmd('JSON.GET', [key], key)];
+  if (size > chunkSize) return [];
+  switch (type) {
+    case 'hash':
+      return [cmd('HGETALL', [key], key)];
+    case 'list':
+      return [cmd('LRANGE', [key, 0, -1], key)];
+    case 'set':
+      return [cmd('SMEMBERS', [key], key)];
+    case 'zset':
+      return [cmd('ZRANGE', [key, 0, -1, 'WITHSCORES'], key)];
+    case 'stream':
+      return [
+        cmd('XRANGE', [key, '-', '+'], key),
+        cmd('XINFO', ['STREAM', key], key),
+        cmd('XINFO', ['GROUPS', key], key),
+      ];
+    default:
+      return [];
+  }
+}

@@ -1,0 +1,116 @@
+/**
+ * Copy from an Upstash REST source (the REST test server in front of a real redis-server) to a standalone and to a
+ * cluster target: the full fixture dataset arrives byte-exact (DEBUG DIGEST), with its expiries and stream groups,
+ * and a small-key dataset costs at most 0.1 billed source commands per key.
+ */
+import type { Cluster, Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seedBenchData, seedFixtures } from '../fixtures/dataset.js';
+import { copyKeys } from '../src/copy/copy-keys.js';
+import { type CopyOptions, defaultCopyOptions } from '../src/copy/options.js';
+import { estimateCostUsd } from '../src/copy/report.js';
+import { openEndpoint } from '../src/redis/connect.js';
+import { startRestServer, type TestRestServer } from './support/rest-server.js';
+import {
+  digest,
+  flushAll,
+  startCluster,
+  startRedis,
+  stopAll,
+  type TestCluster,
+  type TestServer,
+} from './support/servers.js';
+import { expectSameKeys, tempCheckpoint } from './support/upstash-checks.js';
+
+let sourceServer: TestServer;
+let source: Redis;
+let rest: TestRestServer;
+let standalone: TestServer;
+let cluster: TestCluster;
+
+const options = (overrides: Partial<CopyOptions> = {}): CopyOptions => ({
+  ...defaultCopyOptions,
+  mode: 'struct',
+  onConflict: 'replace',
+  checkpointFile: tempCheckpoint(),
+  ...overrides,
+});
+
+beforeAll(async () => {
+  [sourceServer, standalone, cluster] = await Promise.all([startRedis(), startRedis(), startCluster()]);
+  source = sourceServer.client();
+  rest = await startRestServer(sourceServer);
+}, 60_000);
+afterAll(async () => {
+  source?.disconnect();
+  await stopAll();
+});
+
+async function copyFromRest(targetUrl: string, overrides: Partial<CopyOptions> = {}) {
+  const from = await openEndpoint({ role: 'source', url: rest.url, token: rest.token });
+  const to = await openEndpoint({ role: 'target', url: targetUrl });
+  rest.resetCounts(); // the connect PING is not part of the copy
+  try {
+    return await copyKeys(from, to, options(overrides));
+  } finally {
+    await Promise.all([from.close(), to.close()]);
+  }
+}
+
+describe('copy from a REST source', () => {
+  beforeAll(async () => {
+    await flushAll(sourceServer);
+    await seedFixtures(source, { bigSize: 2_000, withShortTtls: false });
+  });
+
+  it('copies the full fixture dataset to a standalone target, byte-exact', async () => {
+    const report = await copyFromRest(standalone.url);
+    expect(report.failed).toBe(0);
+    expect(report.copied).toBe(await source.dbsize());
+    expect(await digest(standalone)).toBe(await digest(sourceServer));
+    const target = standalone.client();
+    try {
+      await expectSameKeys(source, target);
+    } finally {
+      target.disconnect();
+    }
+  });
+
+  it('copies the full fixture dataset to a cluster target, byte-exact', async () => {
+    const report = await copyFromRest(cluster.url);
+    expect(report.failed).toBe(0);
+    expect(await digest(cluster)).toBe(await digest(sourceServer));
+    const target: Cluster = cluster.client();
+    try {
+      await expectSameKeys(source, target);
+    } finally {
+      target.disconnect();
+    }
+  });
+
+  it('copies in dump mode too when the target proves it accepts the payloads', async () => {
+    await flushAll(standalone);
+    const report = await copyFromRest(standalone.url, { mode: 'auto' });
+    expect(report.mode).toBe('dump');
+    expect(report.failed).toBe(0);
+    expect(await digest(standalone)).toBe(await digest(sourceServer));
+  });
+});
+
+describe('what a REST copy costs', () => {
+  it('spends at most 0.1 billed source commands per key on small keys', async () => {
+    await flushAll(sourceServer);
+    await flushAll(standalone);
+    await seedBenchData(source, { keys: 5_000 });
+    const report = await copyFromRest(standalone.url);
+    expect(report.failed).toBe(0);
+    expect(await digest(standalone)).toBe(await digest(sourceServer));
+    const perKey = rest.commands / report.scanned;
+    console.info(
+      `REST source: ${rest.commands} billed commands for ${report.scanned} keys = ${perKey.toFixed(4)} per key`,
+    );
+    expect(report.sourceCommands).toBe(rest.commands);
+    expect(perKey).toBeLessThanOrEqual(0.1);
+    expect(report.estimatedCostUsd).toBe(estimateCostUsd(rest.commands));
+  });
+});

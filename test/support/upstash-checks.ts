@@ -1,0 +1,44 @@
+/** Checks the Upstash tests share: what DEBUG DIGEST does not cover (expiry values, stream groups). */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Cluster, Redis } from 'ioredis';
+import { expect } from 'vitest';
+import { expiries } from './servers.js';
+
+/** A checkpoint path in a fresh temp dir. */
+export const tempCheckpoint = (): string =>
+  join(mkdtempSync(join(tmpdir(), 'migrate-upstash-')), 'checkpoint.json');
+
+/** Every source key exists on the target with the same absolute expiry (±2 ms) and the same stream groups. */
+export async function expectSameKeys(source: Redis, target: Redis | Cluster): Promise<void> {
+  const keys: Buffer[] = [];
+  let cursor = '0';
+  do {
+    const [next, found] = await source.scanBuffer(cursor, 'COUNT', 1000);
+    cursor = String(next);
+    keys.push(...found);
+  } while (cursor !== '0');
+  const [want, got] = await Promise.all([expiries(source, keys), expiries(target, keys)]);
+  for (const [key, at] of want) {
+    const copied = got.get(key)!;
+    if (at < 0) expect(copied, key).toBe(at);
+    else expect(Math.abs(copied - at), key).toBeLessThanOrEqual(2);
+  }
+  for (const key of keys) {
+    if ((await source.type(key)) !== 'stream') continue;
+    const groups = (client: Redis | Cluster) => client.call('XINFO', 'GROUPS', key);
+    expect(await groups(target), key.toString('latin1')).toEqual(await groups(source));
+    const info = async (client: Redis | Cluster) => {
+      const flat = (await client.call('XINFO', 'STREAM', key)) as unknown[];
+      const fields = new Map<string, unknown>();
+      for (let i = 0; i < flat.length; i += 2) fields.set(String(flat[i]), flat[i + 1]);
+      return [
+        fields.get('last-generated-id'),
+        fields.get('max-deleted-entry-id'),
+        fields.get('entries-added'),
+      ];
+    };
+    expect(await info(target), key.toString('latin1')).toEqual(await info(source));
+  }
+}

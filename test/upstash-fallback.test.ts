@@ -1,0 +1,119 @@
+/**
+ * A source that refuses EVAL (scripting renamed away, or an ACL user without @scripting, like a read-only token) is
+ * still copied byte-exact: the struct copy falls back to pipelined per-key reads, and stops sending scripts.
+ */
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seedFixtures } from '../fixtures/dataset.js';
+import { copyKeys } from '../src/copy/copy-keys.js';
+import { scriptsRefused } from '../src/copy/fallback-read.js';
+import { defaultCopyOptions } from '../src/copy/options.js';
+import { openEndpoint } from '../src/redis/connect.js';
+import type { RedisPort } from '../src/redis/port.js';
+import {
+  digest,
+  flushAll,
+  startCluster,
+  startRedis,
+  stopAll,
+  type TestCluster,
+  type TestServer,
+} from './support/servers.js';
+import { expectSameKeys, tempCheckpoint } from './support/upstash-checks.js';
+
+afterAll(stopAll);
+
+describe('recognising a refused script', () => {
+  it.each([
+    ["ERR unknown command 'EVALSHA', with args beginning with: 'abc' '0' ", true],
+    ["NOPERM this user has no permissions to run the 'evalsha' command", true],
+    ['ERR scripts are disabled', true],
+    ['ERR Error running script (call to f_1): @user_script:5: WRONGTYPE Operation against a key', false],
+    ['ERR max requests limit exceeded', false],
+  ])('%s → %s', (message, refused) => {
+    expect(scriptsRefused(new Error(message))).toBe(refused);
+  });
+});
+
+describe('copy from a source that refuses EVAL', () => {
+  let renamed: TestServer;
+  let acl: TestServer;
+  let target: TestServer;
+  let cluster: TestCluster;
+  let seeded: Redis;
+
+  beforeAll(async () => {
+    [renamed, acl, target, cluster] = await Promise.all([
+      startRedis({
+        args: ['--rename-command', 'EVAL', 'hidden-eval', '--rename-command', 'EVALSHA', 'hidden-evalsha'],
+      }),
+      startRedis(),
+      startRedis(),
+      startCluster(),
+    ]);
+    for (const server of [renamed, acl]) {
+      seeded = server.client();
+      await seedFixtures(seeded, { bigSize: 2_000, withShortTtls: false });
+      seeded.disconnect();
+    }
+    const admin = acl.client();
+    await admin.call('ACL', 'SETUSER', 'reader', 'on', '>reader-pw', '~*', '&*', '+@all', '-@scripting');
+    admin.disconnect();
+  }, 60_000);
+
+  const sources = () =>
+    [
+      ['scripting renamed away', renamed, renamed.url],
+      ['an ACL user without @scripting', acl, `redis://reader:reader-pw@${acl.host}:${acl.port}`],
+    ] as const;
+
+  for (const index of [0, 1]) {
+    it(`copies byte-exact to standalone and cluster targets (source ${index === 0 ? 'without EVAL' : 'with a NOPERM user'})`, async () => {
+      const [, server, url] = sources()[index]!;
+      for (const destination of [target, cluster]) {
+        await flushAll(destination);
+        const from = await openEndpoint({ role: 'source', url, upstash: true });
+        const to = await openEndpoint({ role: 'target', url: destination.url });
+        try {
+          let scriptsSent = 0;
+          const counting: RedisPort = {
+            label: from.label,
+            topology: from.topology,
+            upstash: from.upstash,
+            stats: from.stats,
+            nodes: () => from.nodes(),
+            exec: (commands, node) => {
+              scriptsSent += commands.filter((c) => c.name === 'EVALSHA' || c.name === 'EVAL').length;
+              return from.exec(commands, node);
+            },
+            close: () => from.close(),
+          };
+          const report = await copyKeys(counting, to, {
+            ...defaultCopyOptions,
+            mode: 'struct',
+            batch: 5,
+            concurrency: 2,
+            checkpointFile: tempCheckpoint(),
+          });
+          expect(report.failed).toBe(0);
+          // Refused once per batch already in flight when the first refusal came back, then never sent again.
+          expect(report.scanned / 5).toBeGreaterThan(6);
+          expect(scriptsSent).toBeLessThanOrEqual(2);
+          // One refused EVALSHA, then about four plain reads per key (TYPE, PTTL, size, value).
+          expect(report.sourceCommands / report.scanned).toBeLessThan(6);
+        } finally {
+          await Promise.all([from.close(), to.close()]);
+        }
+        expect(await digest(destination)).toBe(await digest(server));
+        const source = server.client();
+        const copy = 'nodes' in destination ? destination.client() : destination.client();
+        try {
+          await expectSameKeys(source, copy);
+        } finally {
+          source.disconnect();
+          copy.disconnect();
+        }
+      }
+    });
+  }
+});
