@@ -1,0 +1,111 @@
+import type { Command } from 'commander';
+import { ExitCode } from '../errors.js';
+import { defaultSyncOptions, type SyncOptions } from '../sync/options.js';
+import type { SyncStatus } from '../sync/status.js';
+import { syncKeys } from '../sync/sync-keys.js';
+import { renderSyncLine, renderSyncSummary } from '../ui/sync-status.js';
+import { addEndpointFlags, type EndpointFlags, openBoth } from './endpoints.js';
+import { wholeNumber } from './parse.js';
+import { type GlobalFlags, runCommand } from './run.js';
+
+interface SyncFlags extends EndpointFlags, GlobalFlags {
+  match: string;
+  configureNotifications?: boolean;
+  stateDir: string;
+  maxRetries: number;
+  drainTimeout: number;
+  skipInitialCopy?: boolean;
+}
+
+/** Periodic lines when stderr is not a terminal. */
+const plainEveryMs = 5000;
+
+export function syncCommand(program: Command): void {
+  const d = defaultSyncOptions;
+  addEndpointFlags(
+    program
+      .command('sync')
+      .description(
+        'live sync: initial copy, then every change on the source follows to the target, until stopped',
+      ),
+  )
+    .option('--match <glob>', 'sync only keys matching this pattern', d.match)
+    .option(
+      '--configure-notifications',
+      'turn keyspace notifications on at the source (CONFIG SET; Upstash allows it)',
+    )
+    .option('--state-dir <dir>', 'where the retry queue, dead letters and checkpoint are kept', d.stateDir)
+    .option(
+      '--max-retries <n>',
+      'attempts per key before it goes to the dead-letter list',
+      wholeNumber('--max-retries', 1, 1000),
+      d.maxRetries,
+    )
+    .option(
+      '--drain-timeout <ms>',
+      'on stop, how long to keep applying queued changes',
+      wholeNumber('--drain-timeout', 0),
+      d.drainTimeoutMs,
+    )
+    .option(
+      '--skip-initial-copy',
+      'do not copy everything first: only when the target was already copied and notifications have been on since',
+    )
+    .option('--json', 'one JSON status line per second on stdout, then the summary')
+    .option('--quiet', 'no progress output')
+    .option('--debug', 'show stack traces on errors')
+    .action((flags: SyncFlags) => runCommand(flags, (signal) => runSync(flags, signal)));
+}
+
+async function runSync(flags: SyncFlags, signal: AbortSignal): Promise<ExitCode> {
+  const options: SyncOptions = {
+    ...defaultSyncOptions,
+    match: flags.match,
+    configureNotifications: flags.configureNotifications === true,
+    stateDir: flags.stateDir,
+    maxRetries: flags.maxRetries,
+    drainTimeoutMs: flags.drainTimeout,
+    skipInitialCopy: flags.skipInitialCopy === true,
+  };
+  const ends = await openBoth(flags);
+  const show = statusDisplay(flags);
+  try {
+    const report = await syncKeys(ends.source, ends.target, options, { signal, onStatus: show.update });
+    show.stop();
+    process.stdout.write(flags.json ? `${JSON.stringify(report)}\n` : `${renderSyncSummary(report)}\n`);
+    if (!report.drained || report.initialCopy?.interrupted) return ExitCode.interrupted;
+    return report.deadLetters.length > 0 ? ExitCode.incomplete : ExitCode.ok;
+  } finally {
+    show.stop();
+    await ends.close();
+  }
+}
+
+/** JSON lines on stdout, a rewritten line on a terminal, or a plain line every few seconds. */
+function statusDisplay(flags: SyncFlags): { update(status: SyncStatus): void; stop(): void } {
+  if (flags.json) return { update: (s) => process.stdout.write(`${JSON.stringify(s)}\n`), stop() {} };
+  if (flags.quiet) return { update() {}, stop() {} };
+  const stream = process.stderr;
+  if (stream.isTTY) {
+    let shown = false;
+    return {
+      update(s) {
+        stream.write(`\r\x1b[2K${renderSyncLine(s)}`);
+        shown = true;
+      },
+      stop() {
+        if (shown) stream.write('\n');
+        shown = false;
+      },
+    };
+  }
+  let last = 0;
+  return {
+    update(s) {
+      if (Date.now() - last < plainEveryMs) return;
+      last = Date.now();
+      stream.write(`${renderSyncLine(s)}\n`);
+    },
+    stop() {},
+  };
+}

@@ -1,0 +1,129 @@
+import type { BatchContext } from '../copy/batch-context.js';
+import { type KeyOutcome, Tally } from '../copy/report.js';
+import { copyStructBatch } from '../copy/struct-batch.js';
+import { messageOf } from '../errors.js';
+import { cmd } from '../redis/port.js';
+import { type DirtyBatch, DirtyKeys } from './dirty-keys.js';
+import type { RetryQueue } from './retry-queue.js';
+
+/** A tally that also remembers which keys failed, and why, so each goes to the retry queue. */
+class KeyTally extends Tally {
+  readonly failedKeys = new Map<string, string>();
+  /** Keys the source no longer holds. */
+  readonly goneKeys: Buffer[] = [];
+
+  override add(key: Buffer, outcome: KeyOutcome): void {
+    super.add(key, outcome);
+    if (outcome.kind === 'failed') this.failedKeys.set(key.toString('latin1'), outcome.reason);
+    if (outcome.kind === 'expired') this.goneKeys.push(key);
+  }
+}
+
+export interface ApplierLimits {
+  /** Keys per copy call. */
+  batch: number;
+  /** Copy calls in flight. */
+  concurrency: number;
+}
+
+/**
+ * Applies changed keys to the target by re-copying them from the source's current state (invariant 2), in batches
+ * per source node, a bounded number at once, one copy per key at a time (invariant 3). Failed keys go to the
+ * retry queue; due retries come back through the same dirty set.
+ */
+export class ChangeApplier {
+  readonly dirty = new DirtyKeys();
+  /** Keys applied (copied, or deleted because the source no longer holds them). */
+  applied = 0;
+  private running = 0;
+  private live = false;
+  private waiters: Array<() => void> = [];
+
+  constructor(
+    private readonly context: BatchContext,
+    private readonly queue: RetryQueue,
+    private readonly nodeOf: (key: Buffer) => string,
+    private readonly limits: ApplierLimits,
+  ) {}
+
+  mark(key: Buffer, since?: number): void {
+    this.dirty.mark(key, since);
+    this.pump();
+  }
+
+  /** Starts applying; until then changes only accumulate (the initial copy must not race them). */
+  start(): void {
+    this.live = true;
+    this.pump();
+  }
+
+  /** Moves retries that are due (or all of them) back into the dirty set. */
+  retryDue(all = false): void {
+    for (const entry of this.queue.takeDue(Date.now(), all)) this.dirty.mark(entry.key, entry.since);
+    this.pump();
+  }
+
+  /** Age of the oldest change not yet applied, retries included. */
+  lagMs(now = Date.now()): number {
+    const a = this.dirty.oldestSince();
+    const b = this.queue.oldestSince();
+    const oldest = a === undefined ? b : b === undefined ? a : Math.min(a, b);
+    return oldest === undefined ? 0 : Math.max(0, now - oldest);
+  }
+
+  /** Resolves once nothing is dirty or in flight (or at once when `onlyInFlight` and no copy runs). */
+  async settled(onlyInFlight = false): Promise<void> {
+    while (this.running > 0 || (!onlyInFlight && this.dirty.size > 0)) {
+      await new Promise<void>((resolve) => this.waiters.push(resolve));
+    }
+  }
+
+  private pump(): void {
+    if (!this.live) return;
+    while (this.running < this.limits.concurrency) {
+      const batch = this.dirty.take(this.limits.batch, this.nodeOf);
+      if (!batch) break;
+      this.running++;
+      void this.copy(batch).finally(() => {
+        this.running--;
+        this.dirty.settle(batch);
+        this.pump();
+        for (const wake of this.waiters.splice(0)) wake();
+      });
+    }
+  }
+
+  private async copy(batch: DirtyBatch): Promise<void> {
+    const tally = new KeyTally();
+    const keys = batch.keys.map((entry) => entry.key);
+    try {
+      await copyStructBatch(this.context, batch.node, keys, tally);
+      await this.confirmDeleted(tally);
+    } catch (error) {
+      for (const key of keys)
+        tally.failedKeys.set(key.toString('latin1'), `copy failed: ${messageOf(error)}`);
+    }
+    for (const entry of batch.keys) {
+      const reason = tally.failedKeys.get(entry.key.toString('latin1'));
+      if (reason === undefined) {
+        this.queue.succeeded(entry.key);
+        this.applied++;
+      } else this.queue.failed(entry.key, entry.since, reason);
+    }
+  }
+
+  /**
+   * The batch copier deletes keys gone from the source but does not report a failed DEL; a delete lost to a target
+   * outage would leave a stale key for good, so deletes are confirmed here (DEL is idempotent, and this key's
+   * next copy waits for this one: invariant 3).
+   */
+  private async confirmDeleted(tally: KeyTally): Promise<void> {
+    if (tally.goneKeys.length === 0) return;
+    const replies = await this.context.target.exec(tally.goneKeys.map((key) => cmd('DEL', [key], key)));
+    tally.goneKeys.forEach((key, i) => {
+      const reply = replies[i];
+      if (reply instanceof Error)
+        tally.failedKeys.set(key.toString('latin1'), `target delete failed: ${reply.message}`);
+    });
+  }
+}

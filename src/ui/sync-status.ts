@@ -1,0 +1,89 @@
+import chalk from 'chalk';
+import type { MigrationStatus } from '../sync/migration-status.js';
+import type { SyncStatus } from '../sync/status.js';
+import type { SyncReport } from '../sync/sync-keys.js';
+import { formatCount, formatDuration, table } from './format.js';
+
+/** One line of running figures, for the progress line or the periodic log line. */
+export function renderSyncLine(s: SyncStatus): string {
+  const copy = s.stage === 'initial-copy' ? ` ${formatCount(s.initialCopyScanned)} keys copied,` : '';
+  return (
+    `sync ${s.stage}:${copy} lag ${formatDuration(s.lagMs)}, ${formatCount(s.eventsPerSec)} events/s, ` +
+    `queue ${formatCount(s.queueDepth)}, retrying ${formatCount(s.retryQueue)}, dead letters ${formatCount(s.deadLetters)}, gaps ${formatCount(s.gaps)}`
+  );
+}
+
+export function renderSyncSummary(report: SyncReport): string {
+  const status = !report.drained
+    ? chalk.yellow(
+        `stopped with ${formatCount(report.retryQueue)} keys queued (saved in ${report.stateFile}; the next sync applies them)`,
+      )
+    : report.deadLetters.length > 0
+      ? chalk.red(`${formatCount(report.deadLetters.length)} keys in the dead-letter list`)
+      : chalk.green('stopped cleanly: every change seen was applied');
+  const lines = [
+    `sync: ${status}`,
+    table([
+      [
+        'initial copy',
+        report.initialCopy
+          ? `${formatCount(report.initialCopy.copied)} keys copied, ${formatCount(report.initialCopy.failed)} failed`
+          : 'skipped',
+      ],
+      ['change events', formatCount(report.events)],
+      ['keys applied', formatCount(report.applied)],
+      [
+        'gaps reconciled',
+        `${formatCount(report.gaps)} (${formatCount(report.reconciliations)} reconciliation passes)`,
+      ],
+      ['duration', formatDuration(report.durationMs)],
+    ]),
+  ];
+  if (report.deadLetters.length > 0) {
+    lines.push('dead letters (copied again on their next change, or by the next sync):');
+    for (const letter of report.deadLetters.slice(0, 20))
+      lines.push(`  ${letter.key}: ${letter.lastError} (${letter.attempts} attempts)`);
+    if (report.deadLetters.length > 20)
+      lines.push(`  … and ${formatCount(report.deadLetters.length - 20)} more in ${report.stateFile}`);
+  }
+  return lines.join('\n');
+}
+
+export function renderMigrationStatus(s: MigrationStatus): string {
+  const sync = s.sync;
+  const heartbeat = !sync
+    ? 'no sync has run against this target'
+    : sync.heartbeat === 'alive'
+      ? chalk.green(`alive (pid ${sync.pid} on ${sync.host}, ${formatDuration(sync.heartbeatAgeMs)} ago)`)
+      : sync.heartbeat === 'stopped'
+        ? `stopped at ${sync.heartbeatAt}`
+        : chalk.red(
+            `stale: last heartbeat ${formatDuration(sync.heartbeatAgeMs)} ago (pid ${sync.pid} on ${sync.host})`,
+          );
+  const verify = s.lastVerify;
+  const rows: Array<[string, string]> = [
+    ['stage', s.stage],
+    ['sync', heartbeat],
+  ];
+  if (sync) {
+    rows.push(
+      ['sync stage', sync.stage],
+      ['lag', formatDuration(sync.lagMs)],
+      ['events/s', formatCount(sync.eventsPerSec)],
+      ['queue depth', formatCount(sync.queueDepth)],
+      ['dead letters', formatCount(sync.deadLetters)],
+      ['gaps', formatCount(sync.gaps)],
+    );
+  }
+  rows.push([
+    'last verify',
+    verify
+      ? `${verify.ok ? chalk.green('ok') : chalk.red('differences')} (${verify.mode}, ${formatCount(verify.checked)} keys checked, ${formatCount(verify.remaining)} differing) at ${verify.at}`
+      : 'none',
+  ]);
+  rows.push([
+    'keys',
+    `target ${formatCount(s.targetKeys)}${s.sourceKeys === undefined ? '' : `, source ${formatCount(s.sourceKeys)}`}`,
+  ]);
+  return `migration status\n${table(rows)}`;
+}

@@ -1,0 +1,49 @@
+/** `syncKeys` keeps a target equal to a busy source: every type, deletes, expiries, renames; standalone and cluster. */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, describe, expect, it } from 'vitest';
+import { seedTypeSamples } from '../fixtures/dataset.js';
+import { startCluster, startRedis, stopAll } from './support/servers.js';
+import { expectConverged, notifyArgs, syncWhile, writeChanges } from './support/sync.js';
+
+afterAll(stopAll);
+
+describe('migrate sync', () => {
+  it('converges under concurrent writes of every type, with DEL, EXPIRE, RENAME and keys expiring by TTL', async () => {
+    const source = await startRedis({ args: notifyArgs });
+    const target = await startRedis();
+    const sourceClient = source.client();
+    const targetClient = target.client();
+    await seedTypeSamples(sourceClient, 'seed:');
+    const stopWriting = new AbortController();
+    const { report, statuses } = await syncWhile(source, target, async () => {
+      const writing = writeChanges(sourceClient, 'w:', stopWriting.signal);
+      await sleep(2500);
+      stopWriting.abort();
+      expect(await writing).toBeGreaterThan(1000);
+    });
+    expect(report.drained).toBe(true);
+    expect(report.initialCopy?.copied).toBe(7);
+    expect(report.events).toBeGreaterThan(1000);
+    expect(report.gaps).toBe(0);
+    expect(report.deadLetters).toEqual([]);
+    expect(Math.max(...statuses.map((s) => s.eventsPerSec))).toBeGreaterThan(100);
+    await expectConverged(source, sourceClient, target, targetClient);
+  }, 40_000);
+
+  it('converges onto a cluster target', async () => {
+    const source = await startRedis({ args: notifyArgs });
+    const target = await startCluster();
+    const sourceClient = source.client();
+    const targetClient = target.client();
+    await seedTypeSamples(sourceClient, 'seed:');
+    const stopWriting = new AbortController();
+    const { report } = await syncWhile(source, target, async () => {
+      const writing = writeChanges(sourceClient, 'c:', stopWriting.signal);
+      await sleep(2000);
+      stopWriting.abort();
+      await writing;
+    });
+    expect(report.drained).toBe(true);
+    await expectConverged(source, sourceClient, target, targetClient);
+  }, 40_000);
+});

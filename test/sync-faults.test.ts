@@ -1,0 +1,188 @@
+/** `syncKeys` under trouble: a dropped subscription, a target that restarts, keys that keep failing, a stop mid-outage. */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, describe, expect, it } from 'vitest';
+import { seedTypeSamples } from '../fixtures/dataset.js';
+import { openEndpoint } from '../src/redis/connect.js';
+import { defaultSyncOptions } from '../src/sync/options.js';
+import type { SyncStatus } from '../src/sync/status.js';
+import { syncKeys } from '../src/sync/sync-keys.js';
+import { startRedis, stopAll } from './support/servers.js';
+import {
+  expectConverged,
+  notifyArgs,
+  syncWhile,
+  tempStateDir,
+  waitFor,
+  writeChanges,
+} from './support/sync.js';
+
+afterAll(stopAll);
+
+describe('migrate sync under faults', () => {
+  it('detects a subscription killed by the server (CLIENT KILL TYPE pubsub), reconciles, and converges', async () => {
+    const source = await startRedis({ args: notifyArgs });
+    const target = await startRedis();
+    const sourceClient = source.client();
+    const admin = source.client();
+    await seedTypeSamples(sourceClient, 'seed:');
+    const stopWriting = new AbortController();
+    const { report, statuses } = await syncWhile(source, target, async () => {
+      const writing = writeChanges(sourceClient, 'g:', stopWriting.signal);
+      await sleep(500);
+      for (let i = 0; i < 3; i++) {
+        // Sent together, so these changes land while no subscriber listens: only reconciliation can carry them.
+        const killed = await admin
+          .multi()
+          .client('KILL', 'TYPE', 'pubsub')
+          .del(`seed:${['hash', 'list', 'set'][i]}`)
+          .exec();
+        expect(killed?.[0]?.[1]).toBe(1);
+        await sleep(400);
+      }
+      stopWriting.abort();
+      await writing;
+    });
+    expect(report.gaps).toBeGreaterThanOrEqual(1);
+    expect(report.reconciliations).toBeGreaterThanOrEqual(1);
+    expect(Math.max(...statuses.map((s) => s.gaps))).toBeGreaterThanOrEqual(1);
+    await expectConverged(source, sourceClient, target, target.client());
+  }, 40_000);
+
+  it('rides out a target killed and restarted mid-sync: failed keys are retried, the restart is reconciled', async () => {
+    const source = await startRedis({ args: notifyArgs });
+    const target = await startRedis();
+    const sourceClient = source.client();
+    await seedTypeSamples(sourceClient, 'seed:');
+    const stopWriting = new AbortController();
+    const { report, statuses } = await syncWhile(
+      source,
+      target,
+      async () => {
+        const writing = writeChanges(sourceClient, 't:', stopWriting.signal);
+        await sleep(500);
+        await target.kill('SIGKILL');
+        await sleep(1500); // writes keep coming; their copies fail
+        await target.restart(); // empty again: what was copied before is gone too
+        await sleep(1000);
+        stopWriting.abort();
+        await writing;
+      },
+      { retryBaseMs: 50, retryMaxMs: 500 },
+    );
+    expect(Math.max(...statuses.map((s) => s.retryQueue))).toBeGreaterThan(0);
+    expect(report.gaps).toBeGreaterThanOrEqual(1);
+    expect(report.drained).toBe(true);
+    expect(report.deadLetters).toEqual([]);
+    await expectConverged(source, sourceClient, target, target.client());
+  }, 40_000);
+
+  it('dead-letters a key after --max-retries, keeps the queue durable, and applies it once the target recovers', async () => {
+    const source = await startRedis({ args: notifyArgs });
+    const target = await startRedis();
+    const sourceClient = source.client();
+    const targetClient = target.client();
+    const stateDir = tempStateDir();
+    const open = async () =>
+      [
+        await openEndpoint({ role: 'source', url: source.url }),
+        await openEndpoint({ role: 'target', url: target.url }),
+      ] as const;
+    const options = {
+      ...defaultSyncOptions,
+      stateDir,
+      statusEveryMs: 50,
+      maxRetries: 3,
+      retryBaseMs: 20,
+      retryMaxMs: 40,
+      drainTimeoutMs: 300,
+    };
+
+    // Run 1: the target refuses writes (out of memory); one key exhausts its retries, another is still queued at stop.
+    let [src, tgt] = await open();
+    let statuses: SyncStatus[] = [];
+    let stop = new AbortController();
+    let running = syncKeys(src, tgt, options, { signal: stop.signal, onStatus: (s) => statuses.push(s) });
+    await waitFor('streaming', () => statuses.at(-1)?.stage === 'streaming');
+    await targetClient.config('SET', 'maxmemory', '1');
+    await sourceClient.set('dl:dead', 'x'.repeat(1000));
+    await waitFor('a dead letter', () => statuses.at(-1)?.deadLetters === 1);
+    stop.abort();
+    let report = await running;
+    expect(report.deadLetters).toMatchObject([{ key: 'dl:dead', attempts: 3 }]);
+    expect(report.deadLetters[0]?.lastError).toMatch(/OOM/);
+    expect(report.drained).toBe(true);
+    await src.close();
+    await tgt.close();
+
+    // Run 2 (still full): a new change waits in the retry queue when the stop comes; the queue file keeps it.
+    options.maxRetries = 1000;
+    [src, tgt] = await open();
+    statuses = [];
+    stop = new AbortController();
+    running = syncKeys(
+      src,
+      tgt,
+      { ...options, skipInitialCopy: true },
+      { signal: stop.signal, onStatus: (s) => statuses.push(s) },
+    );
+    await waitFor('streaming', () => statuses.at(-1)?.stage === 'streaming');
+    await sourceClient.set('dl:queued', 'y'.repeat(1000));
+    await waitFor('a retry', () => (statuses.at(-1)?.retryQueue ?? 0) >= 1); // the dead letter stays dead
+    stop.abort();
+    report = await running;
+    expect(report.drained).toBe(false);
+    const saved = JSON.parse(readFileSync(join(stateDir, 'sync-queue.json'), 'utf8')) as {
+      retry: Array<{ key: string }>;
+    };
+    expect(saved.retry.map((e) => Buffer.from(e.key, 'base64').toString())).toContain('dl:queued');
+    await src.close();
+    await tgt.close();
+
+    // Run 3, target healthy again, no initial copy: the saved queue and the dead letter are applied.
+    await targetClient.config('SET', 'maxmemory', '0');
+    [src, tgt] = await open();
+    statuses = [];
+    stop = new AbortController();
+    running = syncKeys(
+      src,
+      tgt,
+      { ...options, skipInitialCopy: true },
+      { signal: stop.signal, onStatus: (s) => statuses.push(s) },
+    );
+    await waitFor('applied', async () => (await targetClient.exists('dl:queued', 'dl:dead')) === 2);
+    await waitFor(
+      'empty queue',
+      () => statuses.at(-1)?.queueDepth === 0 && statuses.at(-1)?.deadLetters === 0,
+    );
+    stop.abort();
+    report = await running;
+    expect(report.drained).toBe(true);
+    expect(report.deadLetters).toEqual([]);
+    await src.close();
+    await tgt.close();
+  }, 40_000);
+
+  it('turns notifications on with --configure-notifications', async () => {
+    const source = await startRedis();
+    const target = await startRedis();
+    const [src, tgt] = [
+      await openEndpoint({ role: 'source', url: source.url }),
+      await openEndpoint({ role: 'target', url: target.url }),
+    ];
+    const stop = new AbortController();
+    stop.abort(); // subscribe, check, copy nothing, stop at once
+    await syncKeys(
+      src,
+      tgt,
+      { ...defaultSyncOptions, stateDir: tempStateDir(), configureNotifications: true },
+      { signal: stop.signal },
+    );
+    const [, flags] = (await source.client().config('GET', 'notify-keyspace-events')) as string[];
+    expect(flags).toMatch(/E/);
+    expect(flags).toMatch(/A|g.*x/);
+    await src.close();
+    await tgt.close();
+  }, 20_000);
+});

@@ -1,0 +1,154 @@
+/**
+ * `migrate sync` and `migrate status` as an operator runs them (built CLI, real processes): refusal without
+ * notifications, the heartbeat other terminals see, and a sync killed with SIGKILL that converges on restart.
+ * Needs `npm run build` (npm test does it).
+ */
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+import { seedTypeSamples } from '../fixtures/dataset.js';
+import { digest, startRedis, stopAll, type TestServer } from './support/servers.js';
+import {
+  expireDueKeys,
+  notifyArgs,
+  tempStateDir,
+  userDigest,
+  waitFor,
+  writeChanges,
+} from './support/sync.js';
+
+const bin = join(import.meta.dirname, '..', 'bin', 'migrate');
+const children = new Set<ChildProcess>();
+
+afterAll(async () => {
+  for (const child of children) child.kill('SIGKILL');
+  await stopAll();
+});
+
+function migrate(args: string[]) {
+  return promisify(execFile)('node', [bin, ...args], { timeout: 20_000 }).then(
+    ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
+    (error: { code: number; stdout: string; stderr: string }) => ({
+      code: error.code,
+      stdout: error.stdout,
+      stderr: error.stderr,
+    }),
+  );
+}
+
+function startSync(
+  source: TestServer,
+  target: TestServer,
+  stateDir: string,
+): ChildProcess & { output: () => string } {
+  const child = spawn(
+    'node',
+    [bin, 'sync', '--source', source.url, '--target', target.url, '--state-dir', stateDir, '--quiet'],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  return Object.assign(child, { output: () => output });
+}
+
+async function status(source: TestServer, target: TestServer) {
+  const { stdout } = await migrate(['status', '--source', source.url, '--target', target.url, '--json']);
+  return JSON.parse(stdout) as {
+    stage: string;
+    sync?: { heartbeat: string; stage: string; queueDepth: number; lagMs: number; gaps: number; pid: number };
+  };
+}
+
+describe('migrate sync (CLI)', () => {
+  it('refuses with exit 2 and says how to enable notifications when they are off', async () => {
+    const source = await startRedis();
+    const target = await startRedis();
+    const result = await migrate([
+      'sync',
+      '--source',
+      source.url,
+      '--target',
+      target.url,
+      '--state-dir',
+      tempStateDir(),
+    ]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/keyspace notifications are off/);
+    expect(result.stderr).toMatch(/--configure-notifications/);
+    expect(result.stderr).toMatch(/parameter group/);
+    expect(result.stderr).not.toMatch(/\n\s+at /); // no stack trace
+    expect(await target.client().dbsize()).toBe(0);
+  }, 30_000);
+
+  it('survives SIGKILL: restarted, it converges and nothing written meanwhile is lost; status sees the heartbeat', async () => {
+    const source = await startRedis({ args: notifyArgs });
+    const target = await startRedis();
+    const sourceClient = source.client();
+    await seedTypeSamples(sourceClient, 'seed:');
+    const stateDir = tempStateDir();
+
+    const first = startSync(source, target, stateDir);
+    await waitFor(
+      'heartbeat',
+      async () => (await status(source, target)).sync?.heartbeat === 'alive',
+      15_000,
+    );
+    const alive = await status(source, target);
+    expect(alive.sync?.pid).toBe(first.pid);
+    expect(alive.stage).toBe('unknown');
+
+    const stopWriting = new AbortController();
+    const writing = writeChanges(sourceClient, 'k:', stopWriting.signal);
+    await sleep(1000);
+    first.kill('SIGKILL');
+    await once(first, 'exit');
+    // Changes nobody listens to: the writer's, plus deletes and a rename of keys nothing touches again.
+    await sourceClient.del('seed:hash', 'seed:list');
+    await sourceClient.rename('seed:string', 'seed:renamed');
+    await sleep(1000);
+    expect(statSync(join(stateDir, 'sync-queue.json')).mode & 0o777).toBe(0o600);
+
+    const second = startSync(source, target, stateDir);
+    await sleep(1500);
+    stopWriting.abort();
+    await writing;
+    await waitFor(
+      'caught up',
+      async () => {
+        const s = (await status(source, target)).sync;
+        return (
+          s !== undefined &&
+          s.pid === second.pid &&
+          s.stage === 'streaming' &&
+          s.queueDepth === 0 &&
+          s.lagMs === 0
+        );
+      },
+      20_000,
+    );
+    second.kill('SIGTERM');
+    const [code] = await once(second, 'exit');
+    expect(code, second.output()).toBe(0);
+    expect((await status(source, target)).sync?.heartbeat).toBe('stopped');
+
+    await sleep(1200); // every short TTL the writer set has run out
+    await expireDueKeys(sourceClient);
+    const targetClient = target.client();
+    const { digest: targetDigest, reserved } = await userDigest(target, targetClient);
+    expect(reserved).toEqual(['__migrate:sync']);
+    expect(targetDigest).toBe(await digest(source));
+  }, 60_000);
+});
