@@ -1,5 +1,8 @@
 import { Command, CommanderError } from 'commander';
 import { copyCommand } from './commands/copy.js';
+import { statusCommand } from './commands/status.js';
+import { syncCommand } from './commands/sync.js';
+import { verifyCommand } from './commands/verify.js';
 import { ExitCode, MigrateError } from './errors.js';
 
 export function buildProgram(): Command {
@@ -10,6 +13,9 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   copyCommand(program);
+  syncCommand(program);
+  statusCommand(program);
+  verifyCommand(program);
   return program;
 }
 

@@ -1,0 +1,110 @@
+import type { Command } from 'commander';
+import { ExitCode, usageError } from '../errors.js';
+import { rateLimited, upstashDefaultRate } from '../redis/rate-limit.js';
+import { createProgress } from '../ui/progress.js';
+import { renderVerifySummary } from '../ui/verify-summary.js';
+import { defaultVerifyOptions, type VerifyOptions } from '../verify/options.js';
+import type { VerifyReport } from '../verify/report.js';
+import { verifyKeys } from '../verify/verify-keys.js';
+import { addEndpointFlags, type EndpointFlags, openBoth } from './endpoints.js';
+import { wholeNumber } from './parse.js';
+import { type GlobalFlags, runCommand } from './run.js';
+
+interface VerifyFlags extends EndpointFlags, GlobalFlags {
+  sample?: number;
+  full?: boolean;
+  match: string;
+  ttlTolerance: number;
+  recheck: number;
+  repair?: boolean;
+  maxExamples: number;
+  rate?: number;
+}
+
+export function verifyCommand(program: Command): void {
+  const d = defaultVerifyOptions;
+  addEndpointFlags(
+    program
+      .command('verify')
+      .description(
+        'prove the target equals the source: counts, then a sampled or full compare of type, value and TTL',
+      ),
+  )
+    .option(
+      '--sample <n>',
+      `compare n random source keys (default ${d.sample})`,
+      wholeNumber('--sample', 1, 10_000_000),
+    )
+    .option('--full', 'compare every source key, and look for keys only the target holds')
+    .option('--match <glob>', 'compare only keys matching this SCAN pattern', d.match)
+    .option(
+      '--ttl-tolerance <ms>',
+      'largest expiry difference still counted as equal',
+      wholeNumber('--ttl-tolerance', 0),
+      d.ttlToleranceMs,
+    )
+    .option(
+      '--recheck <ms>',
+      'wait before re-checking a key found different (3 times)',
+      wholeNumber('--recheck', 0, 600_000),
+      d.recheckMs,
+    )
+    .option('--repair', 're-copy every key found different (delete extra keys), then verify them again')
+    .option(
+      '--max-examples <n>',
+      'example keys shown per problem kind',
+      wholeNumber('--max-examples', 0, 10_000),
+      d.maxExamples,
+    )
+    .option(
+      '--rate <n>',
+      'cap on source commands per second (Upstash default: 8000)',
+      wholeNumber('--rate', 1),
+    )
+    .option('--json', 'print one JSON document on stdout')
+    .option('--quiet', 'no progress output')
+    .option('--debug', 'show stack traces on errors')
+    .action((flags: VerifyFlags) => runCommand(flags, (signal) => runVerify(flags, signal)));
+}
+
+export function verifyOptions(flags: VerifyFlags): VerifyOptions {
+  if (flags.full && flags.sample !== undefined)
+    throw usageError('--sample and --full cannot be used together', 'pick one: --full compares every key');
+  return {
+    ...defaultVerifyOptions,
+    mode: flags.full ? 'full' : 'sample',
+    sample: flags.sample ?? defaultVerifyOptions.sample,
+    match: flags.match,
+    ttlToleranceMs: flags.ttlTolerance,
+    recheckMs: flags.recheck,
+    repair: flags.repair === true,
+    maxExamples: flags.maxExamples,
+  };
+}
+
+async function runVerify(flags: VerifyFlags, signal: AbortSignal): Promise<ExitCode> {
+  const options = verifyOptions(flags);
+  const ends = await openBoth(flags);
+  try {
+    const rate = flags.rate ?? (ends.source.upstash ? upstashDefaultRate : undefined);
+    const source = rate ? rateLimited(ends.source, rate) : ends.source;
+    const progress = createProgress({
+      quiet: flags.quiet === true || flags.json === true || options.mode === 'sample',
+    });
+    let report: VerifyReport;
+    try {
+      report = await verifyKeys(source, ends.target, options, {
+        signal,
+        onProgress: (p) =>
+          progress.update({ label: 'verify', done: p.done, total: p.total, bytes: 0, failed: p.differences }),
+      });
+    } finally {
+      progress.stop();
+    }
+    process.stdout.write(flags.json ? `${JSON.stringify(report)}\n` : `${renderVerifySummary(report)}\n`);
+    if (report.interrupted) return ExitCode.interrupted;
+    return report.ok ? ExitCode.ok : ExitCode.incomplete;
+  } finally {
+    await ends.close();
+  }
+}

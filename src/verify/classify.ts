@@ -1,0 +1,18 @@
+import type { KeyState } from './key-state.js';
+import type { Problem } from './report.js';
+
+/**
+ * The one problem a source key has on the target, or undefined when they are equal (value, type and absolute
+ * expiry within the tolerance). One problem per key, the most basic first: missing, type, value, then TTL.
+ * A key absent from the source is never a problem here (it expired or was deleted meanwhile).
+ */
+export function classify(source: KeyState, target: KeyState, ttlToleranceMs: number): Problem | undefined {
+  if (source.type === 'none') return undefined;
+  if (target.type === 'none') return 'missing';
+  if (source.type !== target.type) return 'type';
+  if (source.size !== target.size || source.digest !== target.digest) return 'value';
+  if (source.expireAt > 0 && target.expireAt === 0) return 'ttl-lost';
+  if (source.expireAt === 0 && target.expireAt > 0) return 'ttl-added';
+  if (Math.abs(source.expireAt - target.expireAt) > ttlToleranceMs) return 'ttl-drift';
+  return undefined;
+}

@@ -1,0 +1,71 @@
+import { classify } from './classify.js';
+import type { KeyState } from './key-state.js';
+import { readBoth, type VerifySides } from './read-both.js';
+import type { Problem } from './report.js';
+import { sleep } from './sleep.js';
+
+/** A key that stayed different through every re-check. */
+export interface Finding {
+  key: Buffer;
+  problem: Problem;
+  /** Where the key lives on the source (for repair and examples). */
+  sourceNode: string;
+  source: KeyState;
+  target: KeyState;
+}
+
+export interface CompareOutcome {
+  checked: number;
+  vanished: number;
+  rechecked: number;
+  unsupported: number;
+  findings: Finding[];
+}
+
+/**
+ * Compares keys of one source node on both sides. A key found different is compared again after `recheckMs`, up
+ * to `recheckAttempts` times, and only reported if it is still different every time: live traffic a sync has not
+ * applied yet, or a key expiring mid-run, then resolves instead of raising a false alarm.
+ */
+export async function compareKeys(
+  sides: VerifySides,
+  sourceNode: string,
+  keys: Buffer[],
+  signal?: AbortSignal,
+): Promise<CompareOutcome> {
+  const { options } = sides;
+  const outcome: CompareOutcome = { checked: 0, vanished: 0, rechecked: 0, unsupported: 0, findings: [] };
+  const first = await readBoth(sides, sourceNode, keys);
+  let suspects: Finding[] = [];
+  keys.forEach((key, i) => {
+    const source = first.source[i]!;
+    const target = first.target[i]!;
+    if (source.type === 'none') {
+      outcome.vanished++;
+      return;
+    }
+    outcome.checked++;
+    if (source.digest === 'unsupported') outcome.unsupported++;
+    const problem = classify(source, target, options.ttlToleranceMs);
+    if (problem) suspects.push({ key, problem, sourceNode, source, target });
+  });
+  for (let attempt = 0; attempt < options.recheckAttempts && suspects.length > 0; attempt++) {
+    await sleep(options.recheckMs, signal);
+    const again = await readBoth(
+      sides,
+      sourceNode,
+      suspects.map((s) => s.key),
+    );
+    const still: Finding[] = [];
+    suspects.forEach((suspect, i) => {
+      const source = again.source[i]!;
+      const target = again.target[i]!;
+      const problem = classify(source, target, options.ttlToleranceMs);
+      if (problem) still.push({ ...suspect, problem, source, target });
+    });
+    outcome.rechecked += suspects.length - still.length;
+    suspects = still;
+  }
+  outcome.findings = suspects;
+  return outcome;
+}

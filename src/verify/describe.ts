@@ -1,0 +1,96 @@
+import { displayKey } from '../redis/display.js';
+import { absoluteExpiry } from '../redis/expiry.js';
+import { asArray, asNumber, asText, type RedisPort, type Reply } from '../redis/port.js';
+import { execScripts, scriptCommand } from '../redis/script-runner.js';
+import { readBatchScript } from '../redis/scripts.js';
+import { groupByNode } from './routing.js';
+
+/** Elements and bytes read for an example: enough to see the difference, never a whole big key. */
+const previewElements = 16;
+const previewBytes = 256;
+const maxShown = 160;
+
+/**
+ * Short, printable descriptions of keys as one side holds them now (type, value preview, expiry), for the
+ * examples of a report. null for a key that does not exist. One read per node, bounded in size.
+ */
+export async function describeKeys(
+  port: RedisPort,
+  keys: Buffer[],
+  node?: string,
+): Promise<Array<string | null>> {
+  const shown = new Map<string, string | null>();
+  const groups = node === undefined ? [...groupByNode(port, keys)] : [[node, keys] as const];
+  await Promise.all(
+    groups.map(async ([at, group]) => {
+      const command = scriptCommand(readBatchScript, undefined, [
+        previewElements,
+        previewBytes,
+        '',
+        ...group,
+      ]);
+      const [reply] = await execScripts(port, [command], [readBatchScript], at);
+      const flat = asArray(reply);
+      const now = asNumber(flat[0]);
+      group.forEach((key, i) => {
+        const type = asText(flat[1 + i * 4]);
+        const pttl = asNumber(flat[2 + i * 4]);
+        const size = asNumber(flat[3 + i * 4]);
+        const value = flat[4 + i * 4] ?? null;
+        const text =
+          reply instanceof Error
+            ? `unreadable: ${reply.message}`
+            : describe(type, size, value, absoluteExpiry(pttl, now));
+        shown.set(key.toString('latin1'), text);
+      });
+    }),
+  );
+  return keys.map((key) => shown.get(key.toString('latin1')) ?? null);
+}
+
+function describe(type: string, size: number, value: Reply, expireAt: number): string | null {
+  if (type === 'none' || type === '') return null;
+  const expiry = expireAt > 0 ? `, expires ${new Date(expireAt).toISOString()}` : ', no TTL';
+  return `${shorten(`${type}${sizeText(type, size)} ${preview(type, value)}`)}${expiry}`;
+}
+
+const sizeText = (type: string, size: number): string =>
+  type === 'string' ? ` (${size} bytes)` : ` (${size})`;
+
+function preview(type: string, value: Reply): string {
+  if (value === null || value instanceof Error) return type === 'string' ? '…' : '[too big to show]';
+  const items = asArray(value) as Buffer[];
+  const show = (b: Reply | undefined) => (Buffer.isBuffer(b) ? displayKey(b, 40) : String(b));
+  switch (type) {
+    case 'string':
+      return Buffer.isBuffer(value) ? `"${displayKey(value, 60)}"` : '';
+    case 'hash':
+    case 'zset':
+      return `{${pairs(items, type === 'zset')
+        .map(([a, b]) => `${show(a)}=${show(b)}`)
+        .join(', ')}}`;
+    case 'set':
+      return `{${[...items].sort(Buffer.compare).map(show).join(', ')}}`;
+    case 'list':
+      return `[${items.map(show).join(', ')}]`;
+    case 'stream': {
+      const entries = asArray(items[0] ?? null);
+      return `[${entries
+        .map((e) => {
+          const [id, fields] = asArray(e);
+          return `${show(id)} ${(asArray(fields ?? null) as Buffer[]).map(show).join(' ')}`;
+        })
+        .join(', ')}]`;
+    }
+    default:
+      return '';
+  }
+}
+
+function pairs(items: Buffer[], sortByMember: boolean): Array<[Buffer, Buffer]> {
+  const out: Array<[Buffer, Buffer]> = [];
+  for (let i = 0; i + 1 < items.length; i += 2) out.push([items[i]!, items[i + 1]!]);
+  return sortByMember ? out : out.sort((a, b) => Buffer.compare(a[0], b[0]));
+}
+
+const shorten = (text: string): string => (text.length > maxShown ? `${text.slice(0, maxShown)}…` : text);

@@ -1,0 +1,74 @@
+import type { RedisPort } from '../redis/port.js';
+import { execScripts, scriptCommand } from '../redis/script-runner.js';
+import type { Finding } from './compare-keys.js';
+import { absent } from './key-state.js';
+import type { VerifySides } from './read-both.js';
+import { groupByNode } from './routing.js';
+import { existsBatchScript } from './scripts.js';
+import { sleep } from './sleep.js';
+
+/** Which of `keys` exist on `port`: one script call per node holding them. */
+export async function existing(port: RedisPort, keys: Buffer[]): Promise<Set<string>> {
+  const found = new Set<string>();
+  await Promise.all(
+    [...groupByNode(port, keys)].map(async ([node, group]) => {
+      const [reply] = await execScripts(
+        port,
+        [scriptCommand(existsBatchScript, undefined, group)],
+        [existsBatchScript],
+        node,
+      );
+      if (reply instanceof Error) throw reply;
+      const flags = Buffer.isBuffer(reply) ? reply.toString('latin1') : '';
+      group.forEach((key, i) => {
+        if (flags[i] === '1') found.add(key.toString('latin1'));
+      });
+    }),
+  );
+  return found;
+}
+
+export interface ExtrasOutcome {
+  scanned: number;
+  rechecked: number;
+  findings: Finding[];
+}
+
+/**
+ * Finds target keys the source does not hold, from one page of a target scan: one existence check on the source
+ * per page, and re-checks on both sides before a key is reported (a key being created or deleted by a sync
+ * in flight is not an extra).
+ */
+export async function findExtras(
+  sides: VerifySides,
+  keys: Buffer[],
+  signal?: AbortSignal,
+): Promise<ExtrasOutcome> {
+  const { source, target, options } = sides;
+  const outcome: ExtrasOutcome = { scanned: keys.length, rechecked: 0, findings: [] };
+  if (keys.length === 0) return outcome;
+  const onSource = await existing(source, keys);
+  let suspects = keys.filter((key) => !onSource.has(key.toString('latin1')));
+  for (let attempt = 0; attempt < options.recheckAttempts && suspects.length > 0; attempt++) {
+    await sleep(options.recheckMs, signal);
+    const [stillOnTarget, nowOnSource] = await Promise.all([
+      existing(target, suspects),
+      existing(source, suspects),
+    ]);
+    const still = suspects.filter((key) => {
+      const name = key.toString('latin1');
+      return stillOnTarget.has(name) && !nowOnSource.has(name);
+    });
+    outcome.rechecked += suspects.length - still.length;
+    suspects = still;
+  }
+  const node = source.nodes()[0] ?? 'main';
+  outcome.findings = suspects.map((key) => ({
+    key,
+    problem: 'extra',
+    sourceNode: node,
+    source: absent,
+    target: { type: 'unknown', expireAt: 0, size: 0, digest: undefined },
+  }));
+  return outcome;
+}

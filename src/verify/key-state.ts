@@ -1,0 +1,73 @@
+import { absoluteExpiry } from '../redis/expiry.js';
+import { asNumber, asText, type RedisPort, type Reply } from '../redis/port.js';
+import { execScripts, scriptCommand } from '../redis/script-runner.js';
+import type { VerifyOptions } from './options.js';
+import { rawBytes, rawElements, rawFingerprint } from './raw-digest.js';
+import { fingerprintBatchScript } from './scripts.js';
+
+/** One key as one side holds it, reduced to what verify compares. */
+export interface KeyState {
+  /** TYPE's answer; 'none' when the key does not exist. */
+  type: string;
+  /** Absolute expiry on that server's clock, ms; 0 = no TTL. */
+  expireAt: number;
+  /** Elements (or bytes for a string). */
+  size: number;
+  /** Value fingerprint; undefined until a big key has been digested in chunks. */
+  digest: string | undefined;
+}
+
+export const absent: KeyState = { type: 'none', expireAt: 0, size: 0, digest: '' };
+
+/**
+ * Fingerprints keys on one node of one side with a single script call (one billed command for the batch).
+ * Throws the reply error: the caller retries or fails the batch.
+ */
+export async function fingerprint(
+  port: RedisPort,
+  node: string,
+  keys: Buffer[],
+  options: VerifyOptions,
+): Promise<KeyState[]> {
+  if (keys.length === 0) return [];
+  const command = scriptCommand(fingerprintBatchScript, undefined, [
+    options.chunkSize,
+    options.maxInlineBytes,
+    rawElements,
+    rawBytes,
+    ...keys,
+  ]);
+  const [reply] = await execScripts(port, [command], [fingerprintBatchScript], node);
+  if (reply instanceof Error) throw reply;
+  return parseFingerprints(Array.isArray(reply) ? reply : [], keys.length);
+}
+
+export function parseFingerprints(flat: Reply[], count: number): KeyState[] {
+  const now = asNumber(flat[0]);
+  const states: KeyState[] = [];
+  for (let i = 0; i < count; i++) {
+    const type = asText(flat[1 + i * 4]);
+    const pttl = asNumber(flat[2 + i * 4]);
+    const digest = flat[4 + i * 4];
+    if (type === 'none' || type === '' || pttl === -2) {
+      states.push(absent);
+      continue;
+    }
+    const size = asNumber(flat[3 + i * 4]);
+    states.push({
+      type,
+      expireAt: absoluteExpiry(pttl, now),
+      size,
+      digest: fingerprintOf(type, size, digest),
+    });
+  }
+  return states;
+}
+
+/** What the script's fingerprint field means, by the same size rules the script applied. */
+function fingerprintOf(type: string, size: number, reply: Reply | undefined): string | undefined {
+  if (reply === null || reply === undefined || reply instanceof Error) return undefined;
+  const raw = type === 'string' ? size <= rawBytes : Array.isArray(reply);
+  if (raw) return rawFingerprint(type, reply);
+  return Buffer.isBuffer(reply) ? reply.toString('latin1') : undefined;
+}

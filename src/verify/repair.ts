@@ -1,0 +1,72 @@
+import type { BatchContext } from '../copy/batch-context.js';
+import { defaultCopyOptions } from '../copy/options.js';
+import { fatalReplyError } from '../copy/outcome.js';
+import { Tally } from '../copy/report.js';
+import { copyStructBatch } from '../copy/struct-batch.js';
+import { cmd } from '../redis/port.js';
+import type { Finding } from './compare-keys.js';
+import { compareKeys } from './compare-keys.js';
+import { existing } from './extras.js';
+import type { VerifySides } from './read-both.js';
+
+/**
+ * Makes the target equal for keys found different: re-copies them with the copy engine (per key, atomic,
+ * replacing), deletes extra keys, then compares those keys again. Returns the findings still different.
+ */
+export async function repairFindings(
+  sides: VerifySides,
+  findings: Finding[],
+  signal?: AbortSignal,
+): Promise<Finding[]> {
+  const { source, target } = sides;
+  const extras = findings.filter((f) => f.problem === 'extra');
+  const copies = findings.filter((f) => f.problem !== 'extra');
+  const context: BatchContext = {
+    source,
+    target,
+    options: {
+      ...defaultCopyOptions,
+      onConflict: 'replace',
+      chunkSize: Math.min(sides.options.chunkSize, 1000),
+    },
+    typeFilter: '',
+    stopIfFatal(error, role) {
+      const fatal = fatalReplyError(error, role);
+      if (fatal) throw fatal;
+    },
+  };
+  const byNode = new Map<string, Finding[]>();
+  for (const finding of copies)
+    byNode.set(finding.sourceNode, [...(byNode.get(finding.sourceNode) ?? []), finding]);
+  const remaining: Finding[] = [];
+  for (const [node, group] of byNode) {
+    await copyStructBatch(
+      context,
+      node,
+      group.map((f) => f.key),
+      new Tally(),
+    );
+    const after = await compareKeys(
+      sides,
+      node,
+      group.map((f) => f.key),
+      signal,
+    );
+    remaining.push(...after.findings);
+  }
+  if (extras.length > 0) {
+    // Delete only what is still absent from the source: a key that appeared meanwhile is the sync's to copy.
+    const onSource = await existing(
+      source,
+      extras.map((f) => f.key),
+    );
+    const doomed = extras.filter((f) => !onSource.has(f.key.toString('latin1')));
+    await target.exec(doomed.map((f) => cmd('DEL', [f.key], f.key)));
+    const stillThere = await existing(
+      target,
+      doomed.map((f) => f.key),
+    );
+    remaining.push(...doomed.filter((f) => stillThere.has(f.key.toString('latin1'))));
+  }
+  return remaining;
+}

@@ -1,0 +1,189 @@
+import { fatalReplyError } from '../copy/outcome.js';
+import { estimateCostUsd } from '../copy/report.js';
+import { scanPages } from '../copy/scanner.js';
+import { ExitCode, MigrateError, messageOf } from '../errors.js';
+import type { RedisPort } from '../redis/port.js';
+import { type CompareOutcome, compareKeys, type Finding } from './compare-keys.js';
+import { type ExtrasOutcome, findExtras } from './extras.js';
+import { FindingLog } from './findings-log.js';
+import { sideCounts } from './keyspace.js';
+import { saveLastVerify } from './last-result.js';
+import type { VerifyOptions } from './options.js';
+import type { VerifySides } from './read-both.js';
+import { repairFindings } from './repair.js';
+import type { SampleInfo, VerifyReport } from './report.js';
+import { drawSample } from './sample.js';
+import { sleep } from './sleep.js';
+import { TaskPool } from './task-pool.js';
+
+export interface VerifyProgress {
+  /** Keys handled so far: source keys compared, plus target keys scanned for extras in full mode. */
+  done: number;
+  /** Keys expected in all (DBSIZE of both sides in full mode, the sample size otherwise), for a progress bar. */
+  total: number;
+  differences: number;
+  sourceCommands: number;
+}
+
+export interface VerifyRun {
+  signal?: AbortSignal | undefined;
+  onProgress?: ((progress: VerifyProgress) => void) | undefined;
+}
+
+const batchAttempts = 3;
+
+/**
+ * Proves the target equals the source: every key (full) or a random sample compared by type, value (server-side
+ * fingerprints) and absolute expiry; in full mode the target is also scanned for keys the source lacks. Keys found
+ * different are re-checked before they count, and repaired when asked. Prints nothing; returns the report.
+ */
+export async function verifyKeys(
+  source: RedisPort,
+  target: RedisPort,
+  options: VerifyOptions,
+  run: VerifyRun = {},
+): Promise<VerifyReport> {
+  const started = Date.now();
+  const commandsBefore = source.stats.commands;
+  const sides: VerifySides = { source, target, options };
+  const signal = run.signal;
+  const [{ counts: sourceCounts, sizes: sourceSizes }, { counts: targetCounts }] = await Promise.all([
+    sideCounts(source, options.mode === 'full'),
+    sideCounts(target, true),
+  ]);
+  const log = new FindingLog(options.maxExamples);
+  const tally = { checked: 0, vanished: 0, rechecked: 0, unsupported: 0, targetScanned: 0 };
+  let total = sourceCounts.dbsize + targetCounts.dbsize;
+  const progress = () =>
+    run.onProgress?.({
+      done: tally.checked + tally.vanished + tally.targetScanned,
+      total,
+      differences:
+        log.counts.missing +
+        log.counts.extra +
+        log.counts.typeMismatch +
+        log.counts.valueMismatch +
+        log.counts.ttlMismatch,
+      sourceCommands: source.stats.commands - commandsBefore,
+    });
+
+  const settle = async (findings: Finding[]) => {
+    const examples = await log.record(sides, findings);
+    if (!options.repair || findings.length === 0) return log.unrepaired(findings);
+    log.repairedAll(findings, await repairFindings(sides, findings, signal), examples);
+  };
+  const compareTask = (node: string, keys: Buffer[]) => async () => {
+    const outcome = await withRetries(() => compareKeys(sides, node, keys, signal), signal);
+    addCompare(tally, outcome);
+    await settle(outcome.findings);
+    progress();
+  };
+  const extrasTask = (keys: Buffer[]) => async () => {
+    const outcome = await withRetries(() => findExtras(sides, keys, signal), signal);
+    addExtras(tally, outcome);
+    await settle(outcome.findings);
+    progress();
+  };
+
+  const pool = new TaskPool(options.concurrency);
+  let sample: SampleInfo | undefined;
+  if (options.mode === 'full') {
+    // Both scans run at once, sharing the batches in flight: the extras scan reads only the target, plus one
+    // existence check on the source per target page.
+    const compareAll = async () => {
+      for await (const page of scanPages(source, {
+        match: options.match,
+        count: options.batch * 2,
+        signal,
+      })) {
+        for (let i = 0; i < page.keys.length; i += options.batch) {
+          await pool.add(compareTask(page.node, page.keys.slice(i, i + options.batch)));
+        }
+      }
+    };
+    const extrasAll = async () => {
+      for await (const page of scanPages(target, {
+        match: options.match,
+        count: options.batch * 2,
+        signal,
+      })) {
+        await pool.add(extrasTask(page.keys));
+      }
+    };
+    await Promise.all([compareAll(), extrasAll()]);
+  } else {
+    const drawn = await drawSample(source, options.sample, options.match, sourceSizes, signal);
+    sample = drawn.info;
+    total = drawn.info.distinct;
+    for (const [node, keys] of drawn.byNode) {
+      for (let i = 0; i < keys.length; i += options.batch)
+        await pool.add(compareTask(node, keys.slice(i, i + options.batch)));
+    }
+  }
+  await pool.drain();
+
+  const durationMs = Date.now() - started;
+  const sourceCommands = source.stats.commands - commandsBefore;
+  const interrupted = signal?.aborted === true;
+  const report: VerifyReport = {
+    command: 'verify',
+    ok: log.remaining === 0 && !interrupted,
+    mode: options.mode,
+    source: sourceCounts,
+    target: targetCounts,
+    checked: tally.checked,
+    ...log.counts,
+    targetScanned: tally.targetScanned,
+    vanished: tally.vanished,
+    rechecked: tally.rechecked,
+    repaired: log.repaired,
+    remaining: log.remaining,
+    unsupported: tally.unsupported,
+    sourceCommands,
+    sourceCommandsPerKey: tally.checked > 0 ? Number((sourceCommands / tally.checked).toFixed(5)) : 0,
+    estimatedCostUsd: estimateCostUsd(sourceCommands),
+    examples: log.examples,
+    ...(sample ? { sample } : {}),
+    keysPerSec: Math.round((tally.checked / Math.max(durationMs, 1)) * 1000),
+    durationMs,
+    interrupted,
+  };
+  if (options.saveResult) await saveLastVerify(target, report);
+  return report;
+}
+
+function addCompare(
+  tally: { checked: number; vanished: number; rechecked: number; unsupported: number },
+  outcome: CompareOutcome,
+) {
+  tally.checked += outcome.checked;
+  tally.vanished += outcome.vanished;
+  tally.rechecked += outcome.rechecked;
+  tally.unsupported += outcome.unsupported;
+}
+
+function addExtras(tally: { rechecked: number; targetScanned: number }, outcome: ExtrasOutcome) {
+  tally.rechecked += outcome.rechecked;
+  tally.targetScanned += outcome.scanned;
+}
+
+/** Retries a batch on transient trouble (a reset connection, a failover); reading is idempotent. */
+async function withRetries<T>(body: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await body();
+    } catch (error) {
+      if (error instanceof MigrateError) throw error;
+      const fatal = error instanceof Error ? (fatalReplyError(error, 'source') ?? undefined) : undefined;
+      if (fatal) throw fatal;
+      if (attempt >= batchAttempts || signal?.aborted) {
+        throw new MigrateError(`verify could not read a batch: ${messageOf(error)}`, {
+          code: ExitCode.connect,
+          hint: 'check both connections, then run verify again',
+          cause: error,
+        });
+      }
+      await sleep(250 * 2 ** attempt, signal);
+    }
+  }
+}
