@@ -44,6 +44,8 @@ export async function surveyKeys(
   let scanned = 0;
   let bytes = 0;
   let scanCommands = 0;
+  // The copy reads each SCAN page in batches, exactly as this survey does: one read command per batch.
+  let readCommands = 0;
   let chunkCommands = 0;
   const typeFilter = options.types.map(serverTypeName).join(',');
   for await (const page of scanPages(source, {
@@ -54,6 +56,7 @@ export async function surveyKeys(
     scanCommands++;
     for (let i = 0; i < page.keys.length; i += options.batch) {
       const keys = page.keys.slice(i, i + options.batch);
+      readCommands++;
       const [reply] = await execScripts(
         source,
         [scriptCommand(surveyBatchScript, undefined, [typeFilter, ...keys])],
@@ -87,8 +90,9 @@ export async function surveyKeys(
       });
     }
   }
-  const estimatedSourceCommands =
-    scanCommands + Math.ceil(scanned / options.batch) + chunkCommands + source.nodes().length;
+  // Preflight: INFO (same-server check), DBSIZE per node, and in auto mode one DUMP to probe the target.
+  const preflight = 1 + source.nodes().length + (options.mode === 'auto' ? 1 : 0);
+  const estimatedSourceCommands = preflight + scanCommands + readCommands + chunkCommands;
   return {
     command: 'copy',
     dryRun: true,
