@@ -26,7 +26,7 @@ describe('standalone server', () => {
     server = await startRedis();
     client = server.client();
   }, 30_000);
-  afterAll(() => client.disconnect());
+  afterAll(() => client?.disconnect());
 
   it('seeds every fixture key, and short TTLs expire', async () => {
     const { keys } = await seedFixtures(client, SMALL);
@@ -84,8 +84,8 @@ describe('cluster', () => {
     standaloneClient = standalone.client();
   }, 60_000);
   afterAll(() => {
-    clusterClient.disconnect();
-    standaloneClient.disconnect();
+    clusterClient?.disconnect();
+    standaloneClient?.disconnect();
   });
 
   it('starts 3 masters covering all slots', async () => {
