@@ -7,6 +7,6 @@ export { ExitCode, MigrateError } from './errors.js';
 export { type EndpointOptions, openEndpoint } from './redis/connect.js';
 export type { Command, RedisPort, Reply } from './redis/port.js';
 export { redactUrl } from './redis/url.js';
-export * from './verify/index.js';
 export { defaultSyncOptions, type SyncOptions } from './sync/options.js';
 export { syncKeys } from './sync/sync-keys.js';
+export * from './verify/index.js';

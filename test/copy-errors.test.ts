@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasStackTrace, runCli } from './support/cli.js';
-import { type TestServer, startRedis } from './support/servers.js';
+import { startRedis, type TestServer } from './support/servers.js';
 import { tempDir } from './support/temp-dir.js';
 
 /** Each bad input: one line (plus a hint), the documented exit code, no stack trace, no secret. */
@@ -27,7 +27,8 @@ describe('copy errors: clear one-line messages and documented exit codes', () =>
   });
   afterAll(() => dir.remove());
 
-  const copy = (...args: string[]) => runCli(['copy', '--checkpoint', dir.file(`${Math.random()}.json`), ...args]);
+  const copy = (...args: string[]) =>
+    runCli(['copy', '--checkpoint', dir.file(`${Math.random()}.json`), ...args]);
   const expectOneLine = (stderr: string) => {
     expect(hasStackTrace(stderr)).toBe(false);
     expect(stderr.trim().split('\n').length).toBeLessThanOrEqual(3);
@@ -89,7 +90,15 @@ describe('copy errors: clear one-line messages and documented exit codes', () =>
   it('stops with exit 1 and a saved checkpoint when the target runs out of memory', async () => {
     const checkpoint = dir.file('oom.json');
     const result = await runCli([
-      'copy', '--source', source.url, '--target', tiny.url, '--mode', 'struct', '--checkpoint', checkpoint,
+      'copy',
+      '--source',
+      source.url,
+      '--target',
+      tiny.url,
+      '--mode',
+      'struct',
+      '--checkpoint',
+      checkpoint,
     ]);
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/target is out of memory/);

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { seedTypeSamples } from '../fixtures/dataset.js';
 import { runCli } from './support/cli.js';
 import { copyBetween } from './support/copy.js';
-import { type TestServer, digest, flushAll, startRedis } from './support/servers.js';
+import { digest, flushAll, startRedis, type TestServer } from './support/servers.js';
 import { tempDir } from './support/temp-dir.js';
 
 describe('copy policies: conflicts, dry run, refusals', () => {
@@ -33,7 +33,15 @@ describe('copy policies: conflicts, dry run, refusals', () => {
 
   it('refuses a non-empty target without --on-conflict, with exit 2, writing nothing', async () => {
     const before = await digest(target);
-    const result = await runCli(['copy', '--source', source.url, '--target', target.url, '--checkpoint', dir.file('a.json')]);
+    const result = await runCli([
+      'copy',
+      '--source',
+      source.url,
+      '--target',
+      target.url,
+      '--checkpoint',
+      dir.file('a.json'),
+    ]);
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/already holds keys/);
     expect(result.stderr).toMatch(/--on-conflict replace\|skip\|fail/);
@@ -41,14 +49,20 @@ describe('copy policies: conflicts, dry run, refusals', () => {
   });
 
   it('replace overwrites the conflicting key, even of another type', async () => {
-    const report = await copyBetween(source.url, target.url, { onConflict: 'replace', checkpointFile: dir.file('r.json') });
+    const report = await copyBetween(source.url, target.url, {
+      onConflict: 'replace',
+      checkpointFile: dir.file('r.json'),
+    });
     expect(report.failed).toBe(0);
     expect(await targetClient.get('p:conflict')).toBe('from source');
     expect(await digest(target)).toBe(await digest(source));
   });
 
   it('skip leaves the conflicting key as the target holds it and copies the rest', async () => {
-    const report = await copyBetween(source.url, target.url, { onConflict: 'skip', checkpointFile: dir.file('s.json') });
+    const report = await copyBetween(source.url, target.url, {
+      onConflict: 'skip',
+      checkpointFile: dir.file('s.json'),
+    });
     expect(report).toMatchObject({ skipped: 1, failed: 0 });
     expect(report.copied).toBe(report.scanned - 1);
     expect(await targetClient.hget('p:conflict', 'field')).toBe('held by target');
@@ -57,13 +71,23 @@ describe('copy policies: conflicts, dry run, refusals', () => {
 
   it('fail reports the conflicting key with its type, exits 1, and copies the rest', async () => {
     const result = await runCli([
-      'copy', '--source', source.url, '--target', target.url, '--on-conflict', 'fail', '--json',
-      '--checkpoint', dir.file('f.json'),
+      'copy',
+      '--source',
+      source.url,
+      '--target',
+      target.url,
+      '--on-conflict',
+      'fail',
+      '--json',
+      '--checkpoint',
+      dir.file('f.json'),
     ]);
     expect(result.code).toBe(1);
     const report = JSON.parse(result.stdout);
     expect(report).toMatchObject({ command: 'copy', failed: 1 });
-    expect(report.failures).toEqual([{ key: 'p:conflict', reason: expect.stringMatching(/exists on target as hash/) }]);
+    expect(report.failures).toEqual([
+      { key: 'p:conflict', reason: expect.stringMatching(/exists on target as hash/) },
+    ]);
     expect(await targetClient.hget('p:conflict', 'field')).toBe('held by target');
     expect(await targetClient.get('p:fresh')).toBe('only on source');
   });
@@ -71,7 +95,15 @@ describe('copy policies: conflicts, dry run, refusals', () => {
   it('--dry-run reports counts, bytes and estimated commands by type and writes nothing', async () => {
     await flushAll(target);
     const result = await runCli([
-      'copy', '--source', source.url, '--target', target.url, '--dry-run', '--json', '--checkpoint', dir.file('d.json'),
+      'copy',
+      '--source',
+      source.url,
+      '--target',
+      target.url,
+      '--dry-run',
+      '--json',
+      '--checkpoint',
+      dir.file('d.json'),
     ]);
     expect(result.code).toBe(0);
     const report = JSON.parse(result.stdout);
@@ -96,13 +128,24 @@ describe('copy policies: conflicts, dry run, refusals', () => {
 
   it('--match copies only matching keys', async () => {
     await flushAll(target);
-    const report = await copyBetween(source.url, target.url, { match: 'p:f*', checkpointFile: dir.file('m.json') });
+    const report = await copyBetween(source.url, target.url, {
+      match: 'p:f*',
+      checkpointFile: dir.file('m.json'),
+    });
     expect(report.copied).toBe(1);
     expect(await targetClient.keys('*')).toEqual(['p:fresh']);
   });
 
   it('refuses to copy a server onto itself (same run_id), with exit 2', async () => {
-    const result = await runCli(['copy', '--source', source.url, '--target', source.url, '--on-conflict', 'replace']);
+    const result = await runCli([
+      'copy',
+      '--source',
+      source.url,
+      '--target',
+      source.url,
+      '--on-conflict',
+      'replace',
+    ]);
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/same server/);
   });

@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedBenchData, seedFixtures } from '../fixtures/dataset.js';
 import { runCli, startCli } from './support/cli.js';
-import { type TestServer, digest, flushAll, startRedis } from './support/servers.js';
+import { digest, flushAll, startRedis, type TestServer } from './support/servers.js';
 import { tempDir } from './support/temp-dir.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -27,7 +27,18 @@ describe('interrupt and resume', () => {
   let sourceDigest: string;
   const dir = tempDir();
   // Slow enough to interrupt: 50 keys per batch, one batch at a time, 150 source commands/s.
-  const slow = ['--batch', '50', '--concurrency', '1', '--rate', '150', '--chunk-size', '200', '--mode', 'struct'];
+  const slow = [
+    '--batch',
+    '50',
+    '--concurrency',
+    '1',
+    '--rate',
+    '150',
+    '--chunk-size',
+    '200',
+    '--mode',
+    'struct',
+  ];
 
   beforeAll(async () => {
     [source, target] = await Promise.all([startRedis(), startRedis()]);
@@ -44,7 +55,16 @@ describe('interrupt and resume', () => {
   it('on SIGINT finishes in-flight batches, saves a 0600 checkpoint, exits 130; --resume completes it', async () => {
     await flushAll(target);
     const checkpoint = dir.file('sigint.json');
-    const args = ['copy', '--source', source.url, '--target', target.url, '--checkpoint', checkpoint, ...slow];
+    const args = [
+      'copy',
+      '--source',
+      source.url,
+      '--target',
+      target.url,
+      '--checkpoint',
+      checkpoint,
+      ...slow,
+    ];
     const run = startCli([...args, '--json']);
     await checkpointShowsProgress(checkpoint);
     run.child.kill('SIGINT');
@@ -57,7 +77,11 @@ describe('interrupt and resume', () => {
     expect(saved.complete).toBe(false);
     expect(await digest(target)).not.toBe(sourceDigest);
 
-    const resumed = await runCli([...args.filter((a) => a !== '--rate' && a !== '150'), '--resume', '--json']);
+    const resumed = await runCli([
+      ...args.filter((a) => a !== '--rate' && a !== '150'),
+      '--resume',
+      '--json',
+    ]);
     expect(resumed.code).toBe(0);
     expect(JSON.parse(resumed.stdout)).toMatchObject({ resumed: true, failed: 0, interrupted: false });
     expect(await digest(target)).toBe(sourceDigest);
@@ -66,7 +90,16 @@ describe('interrupt and resume', () => {
   it('after kill -9 at any moment, --resume still ends with a complete, correct target', async () => {
     await flushAll(target);
     const checkpoint = dir.file('kill.json');
-    const args = ['copy', '--source', source.url, '--target', target.url, '--checkpoint', checkpoint, ...slow];
+    const args = [
+      'copy',
+      '--source',
+      source.url,
+      '--target',
+      target.url,
+      '--checkpoint',
+      checkpoint,
+      ...slow,
+    ];
     for (const [round, delayMs] of [200, 900, 450, 1300].entries()) {
       const run = startCli(round === 0 ? args : [...args, '--resume']);
       await sleep(delayMs);
@@ -89,7 +122,16 @@ describe('interrupt and resume', () => {
   it('refuses --resume of another copy (other --match) with exit 2', async () => {
     const checkpoint = dir.file('kill.json');
     const result = await runCli([
-      'copy', '--source', source.url, '--target', target.url, '--checkpoint', checkpoint, '--match', 'other:*', '--resume',
+      'copy',
+      '--source',
+      source.url,
+      '--target',
+      target.url,
+      '--checkpoint',
+      checkpoint,
+      '--match',
+      'other:*',
+      '--resume',
     ]);
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/belongs to another copy/);

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { copyBetween } from './support/copy.js';
-import { type TestServer, digest, startRedis } from './support/servers.js';
+import { digest, startRedis, type TestServer } from './support/servers.js';
 import { tempDir } from './support/temp-dir.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

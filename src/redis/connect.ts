@@ -5,8 +5,8 @@ import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import { ExitCode, MigrateError, usageError } from '../errors.js';
 import { connectionError } from './connection-errors.js';
 import { IoredisPort } from './ioredis-port.js';
-import { openRestPort } from './rest/open-rest.js';
 import type { RedisPort } from './port.js';
+import { openRestPort } from './rest/open-rest.js';
 import { type EndpointAddress, parseEndpointUrl } from './url.js';
 
 export interface EndpointOptions {
@@ -26,7 +26,6 @@ export interface EndpointOptions {
   /** Apply Upstash's rules (rate, quota handling) whatever the host; detected from host and INFO when undefined. */
   upstash?: boolean | undefined;
 }
-
 
 const isUpstashHost = (host: string): boolean => /(^|\.)upstash\.io$/i.test(host);
 
