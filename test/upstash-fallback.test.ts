@@ -10,6 +10,7 @@ import { scriptsRefused } from '../src/copy/fallback-read.js';
 import { defaultCopyOptions } from '../src/copy/options.js';
 import { openEndpoint } from '../src/redis/connect.js';
 import type { RedisPort } from '../src/redis/port.js';
+import { runCli } from './support/cli.js';
 import {
   digest,
   flushAll,
@@ -116,4 +117,47 @@ describe('copy from a source that refuses EVAL', () => {
       }
     });
   }
+});
+
+describe('dry run and dump mode on a source that refuses EVAL', () => {
+  let renamed: TestServer;
+  let target: TestServer;
+
+  beforeAll(async () => {
+    [renamed, target] = await Promise.all([
+      startRedis({
+        args: ['--rename-command', 'EVAL', 'hidden-eval', '--rename-command', 'EVALSHA', 'hidden-evalsha'],
+      }),
+      startRedis(),
+    ]);
+    const client = renamed.client();
+    await client.set('k', 'v');
+    client.disconnect();
+  });
+
+  it('--dry-run refuses with exit 2 and points to the copy, which falls back', async () => {
+    const result = await runCli(['copy', '--source', renamed.url, '--target', target.url, '--dry-run']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/source refuses Lua scripts/);
+    expect(result.stderr).toMatch(/run the copy itself/);
+  });
+
+  it('--mode dump reports each key failed with the advice to use --mode struct', async () => {
+    const result = await runCli([
+      'copy',
+      '--source',
+      renamed.url,
+      '--target',
+      target.url,
+      '--mode',
+      'dump',
+      '--json',
+      '--checkpoint',
+      tempCheckpoint(),
+    ]);
+    expect(result.code).toBe(1);
+    expect(JSON.parse(result.stdout).failures).toEqual([
+      { key: 'k', reason: expect.stringMatching(/refuses Lua scripts.*--mode struct/) },
+    ]);
+  });
 });

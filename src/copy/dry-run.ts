@@ -1,9 +1,11 @@
+import { usageError } from '../errors.js';
 import type { RedisPort } from '../redis/port.js';
 import { asArray, asNumber } from '../redis/port.js';
 import { rateLimited } from '../redis/rate-limit.js';
 import { execScripts, scriptCommand } from '../redis/script-runner.js';
 import { surveyBatchScript } from '../redis/scripts.js';
 import { operatorTypeName, serverTypeName } from '../redis/types/index.js';
+import { scriptsRefused } from './fallback-read.js';
 import type { CopyOptions } from './options.js';
 import { estimateCostUsd } from './report.js';
 import { scanPages } from './scanner.js';
@@ -63,7 +65,13 @@ export async function surveyKeys(
         [surveyBatchScript],
         page.node,
       );
-      if (reply instanceof Error) throw reply;
+      if (reply instanceof Error) {
+        if (!scriptsRefused(reply)) throw reply;
+        throw usageError(
+          `source refuses Lua scripts (${reply.message}): --dry-run sizes keys with one script per batch`,
+          'run the copy itself: it reads command by command from a source without scripts',
+        );
+      }
       const flat = asArray(reply);
       keys.forEach((_key, k) => {
         const type = String(flat[k * 3]);

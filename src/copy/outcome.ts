@@ -1,5 +1,6 @@
 import { ExitCode, MigrateError } from '../errors.js';
 import { asText, type Reply } from '../redis/port.js';
+import { scriptsRefused } from './fallback-read.js';
 import type { ConflictPolicy } from './options.js';
 import type { KeyOutcome } from './report.js';
 
@@ -39,6 +40,8 @@ export function fatalReplyError(error: Error, role: 'source' | 'target'): Migrat
 /** A per-key error reply as a reason an operator can act on. */
 export function failureReason(error: Error): string {
   const message = error.message.replace(/^ERR Error running script.*?: /, '').replace(/\s+/g, ' ');
+  if (scriptsRefused(error))
+    return 'the source refuses Lua scripts, which dump mode needs; use --mode struct';
   if (/WRONGTYPE/.test(message)) return `target key holds another type (WRONGTYPE); ${conflictHint}`;
   if (/DUMP payload version or checksum are wrong|Bad data format/i.test(message)) {
     return 'target refused the DUMP payload (RDB version); use --mode struct';
