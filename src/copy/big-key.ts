@@ -22,9 +22,10 @@ export interface BigKey {
 
 /**
  * Copies a key too big for one request: chunks go to a temporary key in the same slot, which is then given the
- * expiry and RENAMEd into place, so readers never see half a key (invariant 5).
+ * expiry and RENAMEd into place, so readers never see half a key (invariant 5). 'gone' means the key vanished or
+ * expired on the source meanwhile: the caller deletes it on the target (deleteGone).
  */
-export async function copyBigKey(context: BatchContext, big: BigKey): Promise<KeyOutcome> {
+export async function copyBigKey(context: BatchContext, big: BigKey): Promise<KeyOutcome | 'gone'> {
   const { source, target, options } = context;
   const policy = options.onConflict ?? 'replace';
   if (policy !== 'replace') {
@@ -58,13 +59,10 @@ export async function copyBigKey(context: BatchContext, big: BigKey): Promise<Ke
     context.stopIfFatal(error, 'source');
     return writeOutcome(error, policy, 0);
   }
-  if (!wrote) {
-    if (policy === 'replace') await target.exec([cmd('DEL', [big.key], big.key)]);
-    return { kind: 'expired' };
-  }
+  if (!wrote) return 'gone';
   if (big.expireAt > 0 && big.expireAt <= big.now()) {
     await target.exec([cmd('DEL', [temp], temp)]);
-    return { kind: 'expired' };
+    return 'gone';
   }
   const finish =
     big.expireAt > 0 ? cmd('PEXPIREAT', [temp, big.expireAt], temp) : cmd('PERSIST', [temp], temp);

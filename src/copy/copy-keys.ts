@@ -1,5 +1,5 @@
 import pLimit from 'p-limit';
-import { MigrateError, messageOf, usageError } from '../errors.js';
+import { ExitCode, MigrateError, messageOf, usageError } from '../errors.js';
 import type { RedisPort } from '../redis/port.js';
 import { rateLimited } from '../redis/rate-limit.js';
 import { serverTypeName } from '../redis/types/index.js';
@@ -172,7 +172,7 @@ export async function copyKeys(
               fatalError ??=
                 error instanceof MigrateError
                   ? error
-                  : new MigrateError(messageOf(error), { code: 1, cause: error });
+                  : new MigrateError(messageOf(error), { code: ExitCode.incomplete, cause: error });
               internalStop.abort();
             })
             .finally(() => inFlight.delete(task));
@@ -186,7 +186,7 @@ export async function copyKeys(
       fatalError ??=
         fatalReplyError(error as Error, 'source') ??
         new MigrateError(`source scan failed: ${messageOf(error)}`, {
-          code: 3,
+          code: ExitCode.connect,
           hint: 'check the source connection, then rerun with --resume',
           cause: error,
         });

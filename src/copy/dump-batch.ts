@@ -3,7 +3,7 @@ import { type Arg, asNumber, asText, cmd } from '../redis/port.js';
 import { execScripts, scriptCommand } from '../redis/script-runner.js';
 import { dumpBatchScript } from '../redis/scripts.js';
 import { type BatchCopier, sourceNow } from './batch-context.js';
-import { failureReason, writeOutcome } from './outcome.js';
+import { deleteGone, failWholeBatch, tallyWrites } from './batch-steps.js';
 
 /** DUMP/RESTORE copy of one batch: one EVAL dumps every key, one pipeline per node restores them with ABSTTL. */
 export const copyDumpBatch: BatchCopier = async (context, node, keys, tally) => {
@@ -15,10 +15,7 @@ export const copyDumpBatch: BatchCopier = async (context, node, keys, tally) => 
     node,
   );
   if (reply instanceof Error) {
-    context.stopIfFatal(reply, 'source');
-    for (const key of keys)
-      tally.add(key, { kind: 'failed', reason: `source read failed: ${failureReason(reply)}` });
-    tally.counts.scanned += keys.length;
+    failWholeBatch(context, keys, reply, tally);
     return;
   }
   const localAtRead = Date.now();
@@ -39,7 +36,7 @@ export const copyDumpBatch: BatchCopier = async (context, node, keys, tally) => 
       continue;
     }
     if (expireAt > 0 && expireAt <= sourceNow(sourceAtRead, localAtRead)) {
-      tally.add(key, { kind: 'expired' });
+      gone.push(key);
       continue;
     }
     const args: Arg[] = [key, expireAt, payload, 'ABSTTL'];
@@ -47,8 +44,7 @@ export const copyDumpBatch: BatchCopier = async (context, node, keys, tally) => 
     restores.push(cmd('RESTORE', args, key));
     restored.push({ key, bytes: payload.length });
   }
-  if (gone.length > 0 && policy === 'replace') await target.exec(gone.map((key) => cmd('DEL', [key], key)));
-  for (const key of gone) tally.add(key, { kind: 'expired' });
+  await deleteGone(context, gone, tally);
   const replies = await target.exec(restores);
   // RESTORE's BUSYKEY does not say what the target holds; the operator deciding on a conflict needs the type.
   const busy = replies.flatMap((reply, i) =>
@@ -60,9 +56,5 @@ export const copyDumpBatch: BatchCopier = async (context, node, keys, tally) => 
       replies[index] = Buffer.from(`exists:${asText(types[j])}`);
     });
   }
-  replies.forEach((reply, i) => {
-    if (reply instanceof Error) context.stopIfFatal(reply, 'target');
-    const { key, bytes } = restored[i]!;
-    tally.add(key, writeOutcome(reply, policy, bytes));
-  });
+  tallyWrites(context, replies, restored, tally);
 };

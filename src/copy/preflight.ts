@@ -2,6 +2,7 @@ import { usageError } from '../errors.js';
 import { asArray, asNumber, asText, call, cmd, type RedisPort } from '../redis/port.js';
 import { reservedPrefix, tempKeyFor } from '../redis/slot.js';
 import { fatalReplyError } from './outcome.js';
+import { scanPages } from './scanner.js';
 
 /** The server's run_id, or undefined where the server does not say (Upstash). */
 async function runId(port: RedisPort): Promise<string | undefined> {
@@ -28,14 +29,8 @@ export async function dbsize(port: RedisPort): Promise<number> {
 
 /** True when the target holds any key outside the reserved namespace. */
 export async function holdsUserKeys(target: RedisPort): Promise<boolean> {
-  for (const node of target.nodes()) {
-    let cursor = '0';
-    do {
-      const [next, keys] = asArray(await call(target, cmd('SCAN', [cursor, 'COUNT', 1000]), node));
-      cursor = asText(next);
-      if ((asArray(keys) as Buffer[]).some((key) => !key.toString('latin1').startsWith(reservedPrefix)))
-        return true;
-    } while (cursor !== '0');
+  for await (const page of scanPages(target, { match: '*', count: 1000 })) {
+    if (page.keys.length > 0) return true;
   }
   return false;
 }
@@ -43,17 +38,10 @@ export async function holdsUserKeys(target: RedisPort): Promise<boolean> {
 /** Deletes temporary keys an interrupted run left behind (they would otherwise linger until their safety TTL). */
 export async function removeLeftoverTempKeys(target: RedisPort): Promise<number> {
   let removed = 0;
-  for (const node of target.nodes()) {
-    let cursor = '0';
-    do {
-      const [next, keys] = asArray(
-        await call(target, cmd('SCAN', [cursor, 'MATCH', `${reservedPrefix}tmp:*`, 'COUNT', 1000]), node),
-      );
-      cursor = asText(next);
-      const found = asArray(keys) as Buffer[];
-      if (found.length > 0) await target.exec(found.map((key) => cmd('DEL', [key], key)));
-      removed += found.length;
-    } while (cursor !== '0');
+  const match = `${reservedPrefix}tmp:*`;
+  for await (const page of scanPages(target, { match, count: 1000, includeReserved: true })) {
+    if (page.keys.length > 0) await target.exec(page.keys.map((key) => cmd('DEL', [key], key)));
+    removed += page.keys.length;
   }
   return removed;
 }

@@ -17,6 +17,8 @@ export interface ScanOptions {
   /** Where each node's scan starts; a node at '0' in a resumed run is done. */
   startCursors?: Record<string, string> | undefined;
   signal?: AbortSignal | undefined;
+  /** Keep keys of the reserved `__migrate:` namespace (left out by default). */
+  includeReserved?: boolean;
 }
 
 /**
@@ -36,7 +38,8 @@ export async function* scanPages(port: RedisPort, options: ScanOptions): AsyncGe
       if (reply instanceof Error) throw reply;
       const [next, keys] = asArray(reply ?? null);
       cursor = String(next ?? '0');
-      const visible = (asArray(keys ?? null) as Buffer[]).filter((key) => !isReserved(key));
+      const found = asArray(keys ?? null) as Buffer[];
+      const visible = options.includeReserved ? found : found.filter((key) => !isReserved(key));
       yield { node, keys: visible, cursorAfter: cursor === '0' ? 'done' : cursor };
     } while (cursor !== '0');
   }

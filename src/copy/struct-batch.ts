@@ -5,9 +5,9 @@ import { readBatchScript, writeKeyScript } from '../redis/scripts.js';
 import { maxRequestArgs, writeScriptOverhead } from '../redis/types/codec.js';
 import { codecs } from '../redis/types/index.js';
 import { type BatchCopier, sourceNow } from './batch-context.js';
+import { deleteGone, failWholeBatch, tallyWrites } from './batch-steps.js';
 import { type BigKey, copyBigKey, payloadBytes } from './big-key.js';
 import { readOrFallback } from './fallback-read.js';
-import { failureReason, writeOutcome } from './outcome.js';
 
 /** One key as the batch read script saw it. */
 interface KeyRead {
@@ -42,10 +42,7 @@ export const copyStructBatch: BatchCopier = async (context, node, keys, tally) =
     return scripted ?? null;
   });
   if (reply instanceof Error) {
-    context.stopIfFatal(reply, 'source');
-    for (const key of keys)
-      tally.add(key, { kind: 'failed', reason: `source read failed: ${failureReason(reply)}` });
-    tally.counts.scanned += keys.length;
+    failWholeBatch(context, keys, reply, tally);
     return;
   }
   const localAtRead = Date.now();
@@ -70,7 +67,7 @@ export const copyStructBatch: BatchCopier = async (context, node, keys, tally) =
     }
     const read: KeyRead = { key, type, expireAt: absoluteExpiry(pttl, sourceAtRead), value };
     if (read.expireAt > 0 && read.expireAt <= now()) {
-      tally.add(key, { kind: 'expired' });
+      gone.push(key);
       return;
     }
     const codec = codecs[type];
@@ -90,18 +87,16 @@ export const copyStructBatch: BatchCopier = async (context, node, keys, tally) =
     written.push({ key, bytes: payloadBytes(payload) });
   });
 
-  // Gone between SCAN and read: the target must not keep an old copy (invariant 2), unless the policy keeps it.
-  if (gone.length > 0 && policy === 'replace') await target.exec(gone.map((key) => cmd('DEL', [key], key)));
-  for (const key of gone) tally.add(key, { kind: 'expired' });
+  await deleteGone(context, gone, tally);
+  tallyWrites(context, await execScripts(target, writes, [writeKeyScript]), written, tally);
 
-  const replies = await execScripts(target, writes, [writeKeyScript]);
-  replies.forEach((reply, i) => {
-    if (reply instanceof Error) context.stopIfFatal(reply, 'target');
-    const { key, bytes } = written[i]!;
-    tally.add(key, writeOutcome(reply, policy, bytes));
-  });
-
-  for (const entry of big) tally.add(entry.key, await copyBigKey(context, entry));
+  const bigGone: Buffer[] = [];
+  for (const entry of big) {
+    const outcome = await copyBigKey(context, entry);
+    if (outcome === 'gone') bigGone.push(entry.key);
+    else tally.add(entry.key, outcome);
+  }
+  await deleteGone(context, bigGone, tally);
 };
 
 /** Strings under --on-conflict replace go as one SET (the common case, and the fastest); the rest through the script. */

@@ -29,9 +29,12 @@ export class IoredisPort implements RedisPort {
     if (!(client instanceof Cluster)) return runPipeline(client, commands);
 
     // Group by owning master so each group is one pipeline; keyless commands go to the named node.
+    const masters = new Map(client.nodes('master').map((master) => [nodeId(master), master]));
+    const fallback = node ?? masters.keys().next().value ?? '';
     const groups = new Map<string, number[]>();
     commands.forEach((command, index) => {
-      const owner = command.key === undefined ? (node ?? this.nodes()[0]!) : masterOf(client, command.key);
+      const owner =
+        command.key === undefined ? fallback : (client.slots[calculateSlot(command.key)]?.[0] ?? fallback);
       const list = groups.get(owner) ?? [];
       list.push(index);
       groups.set(owner, list);
@@ -39,7 +42,7 @@ export class IoredisPort implements RedisPort {
     const replies: Reply[] = new Array(commands.length);
     await Promise.all(
       [...groups].map(async ([owner, indexes]) => {
-        const target = client.nodes('master').find((n) => nodeId(n) === owner);
+        const target = masters.get(owner);
         const batch = indexes.map((i) => commands[i]!);
         const results = target
           ? await runPipeline(target, batch)
@@ -70,13 +73,6 @@ export class IoredisPort implements RedisPort {
 
 function nodeId(node: Redis): string {
   return `${node.options.host}:${node.options.port}`;
-}
-
-function masterOf(cluster: Cluster, key: Buffer | string): string {
-  const slot = calculateSlot(key);
-  const owners = cluster.slots[slot];
-  if (owners?.[0]) return owners[0];
-  return nodeId(cluster.nodes('master')[0]!);
 }
 
 async function runPipeline(client: Redis, commands: Command[]): Promise<Reply[]> {

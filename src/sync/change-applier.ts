@@ -2,20 +2,16 @@ import type { BatchContext } from '../copy/batch-context.js';
 import { type KeyOutcome, Tally } from '../copy/report.js';
 import { copyStructBatch } from '../copy/struct-batch.js';
 import { messageOf } from '../errors.js';
-import { cmd } from '../redis/port.js';
 import { type DirtyBatch, DirtyKeys } from './dirty-keys.js';
 import type { RetryQueue } from './retry-queue.js';
 
 /** A tally that also remembers which keys failed, and why, so each goes to the retry queue. */
 class KeyTally extends Tally {
   readonly failedKeys = new Map<string, string>();
-  /** Keys the source no longer holds. */
-  readonly goneKeys: Buffer[] = [];
 
   override add(key: Buffer, outcome: KeyOutcome): void {
     super.add(key, outcome);
     if (outcome.kind === 'failed') this.failedKeys.set(key.toString('latin1'), outcome.reason);
-    if (outcome.kind === 'expired') this.goneKeys.push(key);
   }
 }
 
@@ -97,8 +93,8 @@ export class ChangeApplier {
     const tally = new KeyTally();
     const keys = batch.keys.map((entry) => entry.key);
     try {
+      // Keys gone from the source are deleted on the target by the copier; a refused delete comes back as failed.
       await copyStructBatch(this.context, batch.node, keys, tally);
-      await this.confirmDeleted(tally);
     } catch (error) {
       for (const key of keys)
         tally.failedKeys.set(key.toString('latin1'), `copy failed: ${messageOf(error)}`);
@@ -110,20 +106,5 @@ export class ChangeApplier {
         this.applied++;
       } else this.queue.failed(entry.key, entry.since, reason);
     }
-  }
-
-  /**
-   * The batch copier deletes keys gone from the source but does not report a failed DEL; a delete lost to a target
-   * outage would leave a stale key for good, so deletes are confirmed here (DEL is idempotent, and this key's
-   * next copy waits for this one: invariant 3).
-   */
-  private async confirmDeleted(tally: KeyTally): Promise<void> {
-    if (tally.goneKeys.length === 0) return;
-    const replies = await this.context.target.exec(tally.goneKeys.map((key) => cmd('DEL', [key], key)));
-    tally.goneKeys.forEach((key, i) => {
-      const reply = replies[i];
-      if (reply instanceof Error)
-        tally.failedKeys.set(key.toString('latin1'), `target delete failed: ${reply.message}`);
-    });
   }
 }

@@ -1,0 +1,50 @@
+import { cmd, type Reply } from '../redis/port.js';
+import type { BatchContext } from './batch-context.js';
+import { failureReason, writeOutcome } from './outcome.js';
+import type { Tally } from './report.js';
+
+/** Steps both batch copiers (struct and dump) share. */
+
+/** The batch read failed as a whole: every key is scanned and failed with the source's reason (unless fatal). */
+export function failWholeBatch(context: BatchContext, keys: Buffer[], error: Error, tally: Tally): void {
+  context.stopIfFatal(error, 'source');
+  tally.counts.scanned += keys.length;
+  for (const key of keys)
+    tally.add(key, { kind: 'failed', reason: `source read failed: ${failureReason(error)}` });
+}
+
+/**
+ * Keys gone from the source (deleted, or expired by the time they were read) must not survive on the target
+ * (invariant 2), unless the conflict policy keeps what the target holds. A delete the target refused is a failure,
+ * not an expiry: a stale key would otherwise stay for good.
+ */
+export async function deleteGone(context: BatchContext, keys: Buffer[], tally: Tally): Promise<void> {
+  if (keys.length === 0) return;
+  const replace = (context.options.onConflict ?? 'replace') === 'replace';
+  const replies = replace ? await context.target.exec(keys.map((key) => cmd('DEL', [key], key))) : [];
+  keys.forEach((key, i) => {
+    const reply = replies[i];
+    if (reply instanceof Error) context.stopIfFatal(reply, 'target');
+    tally.add(
+      key,
+      reply instanceof Error
+        ? { kind: 'failed', reason: `target delete failed: ${failureReason(reply)}` }
+        : { kind: 'expired' },
+    );
+  });
+}
+
+/** Tallies the target's replies to the writes of a batch, stopping the run on a fatal one. */
+export function tallyWrites(
+  context: BatchContext,
+  replies: Reply[],
+  written: ReadonlyArray<{ key: Buffer; bytes: number }>,
+  tally: Tally,
+): void {
+  const policy = context.options.onConflict ?? 'replace';
+  replies.forEach((reply, i) => {
+    if (reply instanceof Error) context.stopIfFatal(reply, 'target');
+    const { key, bytes } = written[i]!;
+    tally.add(key, writeOutcome(reply, policy, bytes));
+  });
+}
