@@ -10,6 +10,7 @@ import { copyKeys } from '../src/copy/copy-keys.js';
 import { type CopyOptions, defaultCopyOptions } from '../src/copy/options.js';
 import { estimateCostUsd } from '../src/copy/report.js';
 import { openEndpoint } from '../src/redis/connect.js';
+import { expectSameKeys, tempCheckpoint } from './support/fidelity.js';
 import { startRestServer, type TestRestServer } from './support/rest-server.js';
 import {
   digest,
@@ -20,7 +21,6 @@ import {
   type TestCluster,
   type TestServer,
 } from './support/servers.js';
-import { expectSameKeys, tempCheckpoint } from './support/upstash-checks.js';
 
 let sourceServer: TestServer;
 let source: Redis;

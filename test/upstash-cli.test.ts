@@ -8,9 +8,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedBenchData, seedFixtures } from '../fixtures/dataset.js';
+import { tempCheckpoint } from './support/fidelity.js';
 import { startRestServer, type TestRestServer } from './support/rest-server.js';
 import { digest, flushAll, startRedis, stopAll, type TestServer } from './support/servers.js';
-import { tempCheckpoint } from './support/upstash-checks.js';
 
 interface CliResult {
   code: number;

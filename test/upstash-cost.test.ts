@@ -7,9 +7,9 @@ import { surveyKeys } from '../src/copy/dry-run.js';
 import { defaultCopyOptions } from '../src/copy/options.js';
 import { estimateCostUsd } from '../src/copy/report.js';
 import { openEndpoint } from '../src/redis/connect.js';
+import { tempCheckpoint } from './support/fidelity.js';
 import { startRestServer, type TestRestServer } from './support/rest-server.js';
 import { startRedis, stopAll, type TestServer } from './support/servers.js';
-import { tempCheckpoint } from './support/upstash-checks.js';
 
 describe('estimateCostUsd', () => {
   it.each([

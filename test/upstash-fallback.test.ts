@@ -11,6 +11,7 @@ import { defaultCopyOptions } from '../src/copy/options.js';
 import { openEndpoint } from '../src/redis/connect.js';
 import type { RedisPort } from '../src/redis/port.js';
 import { runCli } from './support/cli.js';
+import { expectSameKeys, tempCheckpoint } from './support/fidelity.js';
 import {
   digest,
   flushAll,
@@ -20,7 +21,6 @@ import {
   type TestCluster,
   type TestServer,
 } from './support/servers.js';
-import { expectSameKeys, tempCheckpoint } from './support/upstash-checks.js';
 
 afterAll(stopAll);
 

@@ -13,6 +13,7 @@ import { ExitCode, MigrateError } from '../src/errors.js';
 import { openEndpoint } from '../src/redis/connect.js';
 import type { Command, RedisPort, Reply } from '../src/redis/port.js';
 import { readJsonFile } from '../src/state/durable-file.js';
+import { expectSameKeys, tempCheckpoint } from './support/fidelity.js';
 import {
   digest,
   flushAll,
@@ -22,7 +23,6 @@ import {
   type TestCluster,
   type TestServer,
 } from './support/servers.js';
-import { expectSameKeys, tempCheckpoint } from './support/upstash-checks.js';
 
 let sourceServer: TestServer;
 let source: Redis;

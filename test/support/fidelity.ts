@@ -1,4 +1,4 @@
-/** Checks the Upstash tests share: what DEBUG DIGEST does not cover (expiry values, stream groups). */
+/** Checks shared by the copy tests: what DEBUG DIGEST does not cover (expiry values, stream groups and ID state). */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
