@@ -1,5 +1,6 @@
 import pLimit from 'p-limit';
 import { ExitCode, MigrateError, messageOf, usageError } from '../errors.js';
+import { dbsize } from '../redis/keyspace.js';
 import type { RedisPort } from '../redis/port.js';
 import { rateLimited } from '../redis/rate-limit.js';
 import { serverTypeName } from '../redis/types/index.js';
@@ -8,13 +9,7 @@ import { type Checkpoint, copyFingerprint, Ledger, loadCheckpoint, saveCheckpoin
 import { copyDumpBatch } from './dump-batch.js';
 import type { CopyOptions } from './options.js';
 import { fatalReplyError } from './outcome.js';
-import {
-  dbsize,
-  holdsUserKeys,
-  refuseSameServer,
-  removeLeftoverTempKeys,
-  targetAcceptsDumps,
-} from './preflight.js';
+import { holdsUserKeys, refuseSameServer, removeLeftoverTempKeys, targetAcceptsDumps } from './preflight.js';
 import {
   addCounts,
   type CopyCounts,

@@ -1,5 +1,5 @@
 import { usageError } from '../errors.js';
-import { asArray, asNumber, asText, call, cmd, type RedisPort } from '../redis/port.js';
+import { asText, call, cmd, type RedisPort } from '../redis/port.js';
 import { reservedPrefix, tempKeyFor } from '../redis/slot.js';
 import { fatalReplyError } from './outcome.js';
 import { scanPages } from './scanner.js';
@@ -19,12 +19,6 @@ export async function refuseSameServer(source: RedisPort, target: RedisPort): Pr
       'point --target at the new ElastiCache endpoint',
     );
   }
-}
-
-/** Keys on all masters, excluding nothing (DBSIZE is one cheap command per node). */
-export async function dbsize(port: RedisPort): Promise<number> {
-  const sizes = await Promise.all(port.nodes().map((node) => call(port, cmd('DBSIZE', []), node)));
-  return sizes.reduce<number>((sum, size) => sum + asNumber(size), 0);
 }
 
 /** True when the target holds any key outside the reserved namespace. */

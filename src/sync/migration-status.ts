@@ -1,3 +1,4 @@
+import { dbsize } from '../redis/keyspace.js';
 import { asText, call, cmd, type RedisPort } from '../redis/port.js';
 import { reservedPrefix } from '../redis/slot.js';
 import { type LastVerify, lastVerifyKey } from '../verify/last-result.js';
@@ -43,8 +44,8 @@ export async function readMigrationStatus(
     stage: stageName(stageText),
     sync,
     lastVerify: parse<LastVerify>(verifyText),
-    targetKeys: await keyCount(target),
-    sourceKeys: source ? await keyCount(source) : undefined,
+    targetKeys: await dbsize(target),
+    sourceKeys: source ? await dbsize(source) : undefined,
   };
 }
 
@@ -62,9 +63,4 @@ function parse<T>(text: string): T | undefined {
   } catch {
     return undefined;
   }
-}
-
-async function keyCount(port: RedisPort): Promise<number> {
-  const sizes = await Promise.all(port.nodes().map((node) => call(port, cmd('DBSIZE', []), node)));
-  return sizes.reduce<number>((sum, size) => sum + Number(size), 0);
 }

@@ -1,13 +1,7 @@
-import { asArray, asNumber, asText, call, cmd, type RedisPort } from '../redis/port.js';
+import { nodeSizes } from '../redis/keyspace.js';
+import { asArray, asText, call, cmd, type RedisPort } from '../redis/port.js';
 import { reservedPrefix } from '../redis/slot.js';
 import type { SideCounts } from './report.js';
-
-/** DBSIZE of each master, by node id. */
-export async function nodeSizes(port: RedisPort): Promise<Map<string, number>> {
-  const nodes = port.nodes();
-  const sizes = await Promise.all(nodes.map((node) => call(port, cmd('DBSIZE', []), node)));
-  return new Map(nodes.map((node, i) => [node, asNumber(sizes[i])]));
-}
 
 /**
  * Key counts of one side: DBSIZE and INFO keyspace `expires` per master (cheap, one command each), and the
