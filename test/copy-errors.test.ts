@@ -97,6 +97,7 @@ describe('copy errors: clear one-line messages and documented exit codes', () =>
       tiny.url,
       '--mode',
       'struct',
+      '--quiet', // a slow machine may print a progress line first
       '--checkpoint',
       checkpoint,
     ]);

@@ -9,8 +9,8 @@ import { copyKeys } from '../src/copy/copy-keys.js';
 import { scriptsRefused } from '../src/copy/fallback-read.js';
 import { defaultCopyOptions } from '../src/copy/options.js';
 import { openEndpoint } from '../src/redis/connect.js';
-import type { RedisPort } from '../src/redis/port.js';
 import { runCli } from './support/cli.js';
+import { withExec } from './support/copy.js';
 import { expectSameKeys, tempCheckpoint } from './support/fidelity.js';
 import {
   digest,
@@ -77,18 +77,10 @@ describe('copy from a source that refuses EVAL', () => {
         const to = await openEndpoint({ role: 'target', url: destination.url });
         try {
           let scriptsSent = 0;
-          const counting: RedisPort = {
-            label: from.label,
-            topology: from.topology,
-            upstash: from.upstash,
-            stats: from.stats,
-            nodes: () => from.nodes(),
-            exec: (commands, node) => {
-              scriptsSent += commands.filter((c) => c.name === 'EVALSHA' || c.name === 'EVAL').length;
-              return from.exec(commands, node);
-            },
-            close: () => from.close(),
-          };
+          const counting = withExec(from, (commands, node) => {
+            scriptsSent += commands.filter((c) => c.name === 'EVALSHA' || c.name === 'EVAL').length;
+            return from.exec(commands, node);
+          });
           const report = await copyKeys(counting, to, {
             ...defaultCopyOptions,
             mode: 'struct',

@@ -11,8 +11,9 @@ import { copyKeys } from '../src/copy/copy-keys.js';
 import { type CopyOptions, defaultCopyOptions } from '../src/copy/options.js';
 import { ExitCode, MigrateError } from '../src/errors.js';
 import { openEndpoint } from '../src/redis/connect.js';
-import type { Command, RedisPort, Reply } from '../src/redis/port.js';
+import type { RedisPort } from '../src/redis/port.js';
 import { readJsonFile } from '../src/state/durable-file.js';
+import { withExec } from './support/copy.js';
 import { expectSameKeys, tempCheckpoint } from './support/fidelity.js';
 import {
   digest,
@@ -127,22 +128,14 @@ describe('what a TCP copy from Upstash costs', () => {
 /** The source as Upstash behaves when the plan's limit is reached: every command after `budget` gets `message`. */
 function quotaAfter(port: RedisPort, budget: number, message: string): RedisPort {
   let used = 0;
-  return {
-    label: port.label,
-    topology: port.topology,
-    upstash: port.upstash,
-    stats: port.stats,
-    nodes: () => port.nodes(),
-    async exec(commands: Command[], node?: string): Promise<Reply[]> {
-      used += commands.length;
-      if (used > budget) {
-        port.stats.commands += commands.length;
-        return commands.map(() => new Error(message));
-      }
-      return port.exec(commands, node);
-    },
-    close: () => port.close(),
-  };
+  return withExec(port, async (commands, node) => {
+    used += commands.length;
+    if (used > budget) {
+      port.stats.commands += commands.length;
+      return commands.map(() => new Error(message));
+    }
+    return port.exec(commands, node);
+  });
 }
 
 describe('Upstash quota replies over TCP', () => {

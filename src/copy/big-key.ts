@@ -1,5 +1,5 @@
 import { MigrateError } from '../errors.js';
-import { type Arg, asNumber, cmd } from '../redis/port.js';
+import { asNumber, cmd } from '../redis/port.js';
 import { execScripts, scriptCommand } from '../redis/script-runner.js';
 import { writeKeyScript } from '../redis/scripts.js';
 import { tempKeyFor } from '../redis/slot.js';
@@ -7,6 +7,7 @@ import { codecs } from '../redis/types/index.js';
 import type { BatchContext } from './batch-context.js';
 import { writeOutcome } from './outcome.js';
 import type { KeyOutcome } from './report.js';
+import { payloadBytes } from './write-batch.js';
 
 /** A temporary key left by a crash disappears on its own after this long. */
 const tempKeyTtlMs = 6 * 3600_000;
@@ -70,9 +71,3 @@ export async function copyBigKey(context: BatchContext, big: BigKey): Promise<Ke
   if (renamed instanceof Error) return writeOutcome(renamed, policy, 0);
   return { kind: 'copied', bytes };
 }
-
-export const payloadBytes = (payload: Arg[]): number => {
-  let bytes = 0;
-  for (const arg of payload) bytes += Buffer.isBuffer(arg) ? arg.length : String(arg).length;
-  return bytes;
-};

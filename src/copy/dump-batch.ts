@@ -1,11 +1,12 @@
 import { absoluteExpiry } from '../redis/expiry.js';
-import { type Arg, asNumber, asText, cmd } from '../redis/port.js';
+import { asNumber } from '../redis/port.js';
 import { execScripts, scriptCommand } from '../redis/script-runner.js';
 import { dumpBatchScript } from '../redis/scripts.js';
 import { type BatchCopier, sourceNow } from './batch-context.js';
 import { deleteGone, failWholeBatch, tallyWrites } from './batch-steps.js';
+import { type KeyWrite, writeKeys } from './write-batch.js';
 
-/** DUMP/RESTORE copy of one batch: one EVAL dumps every key, one pipeline per node restores them with ABSTTL. */
+/** DUMP/RESTORE copy of one batch: one EVAL dumps every key, one script call per node restores them with ABSTTL. */
 export const copyDumpBatch: BatchCopier = async (context, node, keys, tally) => {
   const { source, target, options } = context;
   const [reply] = await execScripts(
@@ -21,9 +22,7 @@ export const copyDumpBatch: BatchCopier = async (context, node, keys, tally) => 
   const localAtRead = Date.now();
   const flat = Array.isArray(reply) ? reply : [];
   const sourceAtRead = asNumber(flat[0]);
-  const policy = options.onConflict ?? 'replace';
-  const restores = [];
-  const restored: Array<{ key: Buffer; bytes: number }> = [];
+  const restores: KeyWrite[] = [];
   const gone: Buffer[] = [];
   for (const [i, key] of keys.entries()) {
     const pttl = asNumber(flat[1 + i * 2]);
@@ -39,22 +38,8 @@ export const copyDumpBatch: BatchCopier = async (context, node, keys, tally) => 
       gone.push(key);
       continue;
     }
-    const args: Arg[] = [key, expireAt, payload, 'ABSTTL'];
-    if (policy === 'replace') args.push('REPLACE');
-    restores.push(cmd('RESTORE', args, key));
-    restored.push({ key, bytes: payload.length });
+    restores.push({ key, type: 'restore', expireAt, payload: [payload], bytes: payload.length });
   }
   await deleteGone(context, gone, tally);
-  const replies = await target.exec(restores);
-  // RESTORE's BUSYKEY does not say what the target holds; the operator deciding on a conflict needs the type.
-  const busy = replies.flatMap((reply, i) =>
-    reply instanceof Error && /^BUSYKEY/.test(reply.message) ? [i] : [],
-  );
-  if (busy.length > 0 && policy === 'fail') {
-    const types = await target.exec(busy.map((i) => cmd('TYPE', [restored[i]!.key], restored[i]!.key)));
-    busy.forEach((index, j) => {
-      replies[index] = Buffer.from(`exists:${asText(types[j])}`);
-    });
-  }
-  tallyWrites(context, replies, restored, tally);
+  tallyWrites(context, await writeKeys(target, restores, options.onConflict ?? 'replace'), restores, tally);
 };

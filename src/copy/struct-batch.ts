@@ -1,25 +1,17 @@
 import { absoluteExpiry } from '../redis/expiry.js';
-import { type Arg, asNumber, type Command, cmd, type Reply } from '../redis/port.js';
+import { asNumber } from '../redis/port.js';
 import { execScripts, scriptCommand } from '../redis/script-runner.js';
-import { readBatchScript, writeKeyScript } from '../redis/scripts.js';
+import { readBatchScript } from '../redis/scripts.js';
 import { maxRequestArgs, writeScriptOverhead } from '../redis/types/codec.js';
 import { codecs } from '../redis/types/index.js';
 import { type BatchCopier, sourceNow } from './batch-context.js';
 import { deleteGone, failWholeBatch, tallyWrites } from './batch-steps.js';
-import { type BigKey, copyBigKey, payloadBytes } from './big-key.js';
+import { type BigKey, copyBigKey } from './big-key.js';
 import { readOrFallback } from './fallback-read.js';
-
-/** One key as the batch read script saw it. */
-interface KeyRead {
-  key: Buffer;
-  type: string;
-  /** Absolute expiry in source-clock ms; 0 = none. */
-  expireAt: number;
-  value: Reply | false;
-}
+import { type KeyWrite, payloadBytes, writeKeys } from './write-batch.js';
 
 /**
- * Type-aware copy of one batch: one EVAL reads type, expiry and (small) value of every key; one pipeline per
+ * Type-aware copy of one batch: one EVAL reads type, expiry and (small) value of every key; one script call per
  * target node writes them, each key atomically; big keys follow in chunks.
  */
 export const copyStructBatch: BatchCopier = async (context, node, keys, tally) => {
@@ -50,9 +42,7 @@ export const copyStructBatch: BatchCopier = async (context, node, keys, tally) =
   const sourceAtRead = asNumber(flat[0]);
   const now = () => sourceNow(sourceAtRead, localAtRead);
 
-  const policy = options.onConflict ?? 'replace';
-  const writes: Command[] = [];
-  const written: Array<{ key: Buffer; bytes: number }> = [];
+  const writes: KeyWrite[] = [];
   const big: BigKey[] = [];
   const gone: Buffer[] = [];
   keys.forEach((key, i) => {
@@ -65,8 +55,8 @@ export const copyStructBatch: BatchCopier = async (context, node, keys, tally) =
       gone.push(key);
       return;
     }
-    const read: KeyRead = { key, type, expireAt: absoluteExpiry(pttl, sourceAtRead), value };
-    if (read.expireAt > 0 && read.expireAt <= now()) {
+    const expireAt = absoluteExpiry(pttl, sourceAtRead);
+    if (expireAt > 0 && expireAt <= now()) {
       gone.push(key);
       return;
     }
@@ -80,15 +70,14 @@ export const copyStructBatch: BatchCopier = async (context, node, keys, tally) =
     }
     const payload = value === false ? undefined : codec.payload(value);
     if (!payload || payload.length + writeScriptOverhead > maxRequestArgs) {
-      big.push({ key, type, expireAt: read.expireAt, now });
+      big.push({ key, type, expireAt, now });
       return;
     }
-    writes.push(writeCommand(read, payload, policy));
-    written.push({ key, bytes: payloadBytes(payload) });
+    writes.push({ key, type, expireAt, payload, bytes: payloadBytes(payload) });
   });
 
   await deleteGone(context, gone, tally);
-  tallyWrites(context, await execScripts(target, writes, [writeKeyScript]), written, tally);
+  tallyWrites(context, await writeKeys(target, writes, options.onConflict ?? 'replace'), writes, tally);
 
   const bigGone: Buffer[] = [];
   for (const entry of big) {
@@ -98,13 +87,3 @@ export const copyStructBatch: BatchCopier = async (context, node, keys, tally) =
   }
   await deleteGone(context, bigGone, tally);
 };
-
-/** Strings under --on-conflict replace go as one SET (the common case, and the fastest); the rest through the script. */
-function writeCommand(read: KeyRead, payload: Arg[], policy: string): Command {
-  if (read.type === 'string' && policy === 'replace') {
-    const args: Arg[] = [read.key, payload[0] ?? ''];
-    if (read.expireAt > 0) args.push('PXAT', read.expireAt);
-    return cmd('SET', args, read.key);
-  }
-  return scriptCommand(writeKeyScript, read.key, [read.type, read.expireAt, policy, ...payload]);
-}

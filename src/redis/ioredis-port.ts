@@ -22,6 +22,11 @@ export class IoredisPort implements RedisPort {
     return this.client.nodes('master').map(nodeId);
   }
 
+  nodeOf(key: Buffer | string): string {
+    if (!(this.client instanceof Cluster)) return 'main';
+    return this.client.slots[calculateSlot(key)]?.[0] ?? this.nodes()[0] ?? '';
+  }
+
   async exec(commands: Command[], node?: string): Promise<Reply[]> {
     if (commands.length === 0) return [];
     this.stats.commands += commands.length;
@@ -33,8 +38,7 @@ export class IoredisPort implements RedisPort {
     const fallback = node ?? masters.keys().next().value ?? '';
     const groups = new Map<string, number[]>();
     commands.forEach((command, index) => {
-      const owner =
-        command.key === undefined ? fallback : (client.slots[calculateSlot(command.key)]?.[0] ?? fallback);
+      const owner = command.key === undefined ? fallback : this.nodeOf(command.key);
       const list = groups.get(owner) ?? [];
       list.push(index);
       groups.set(owner, list);

@@ -29,6 +29,8 @@ export interface RedisPort {
   readonly stats: PortStats;
   /** Node ids of the masters: one for a standalone server. SCAN and node-wide commands name one. */
   nodes(): string[];
+  /** The node id of the master that owns `key` (the only node for a standalone server). */
+  nodeOf(key: Buffer | string): string;
   /**
    * Runs commands in as few round trips as possible (one pipeline per node) and returns replies in order.
    * Commands are routed by `key`; keyless commands go to `node` (default: the first node).

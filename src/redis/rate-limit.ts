@@ -36,6 +36,7 @@ export function rateLimited(port: RedisPort, commandsPerSecond: number): RedisPo
       return port.stats;
     },
     nodes: () => port.nodes(),
+    nodeOf: (key) => port.nodeOf(key),
     async exec(commands: Command[], node?: string): Promise<Reply[]> {
       await take(commands.length);
       return port.exec(commands, node);

@@ -109,74 +109,131 @@ return out
 `;
 
 /**
- * Writes one key atomically, or one chunk of a key being rebuilt. KEYS[1] = key.
- * ARGV: type, expireAtMs (0 = none), policy (replace | skip | fail | append), payload… .
- * Returns 'ok', 'skipped', 'expired' or 'exists:<type>'. 'append' adds to the key as it is (chunked rebuilds).
+ * Lua shared by the write scripts: `writeKey(k, ty, exp, policy, args, from, to)` writes one key from the payload
+ * args[from..to] and returns 'ok', 'skipped', 'expired' or 'exists:<type>'. ty is a type name, or 'restore' for a
+ * DUMP payload. policy is replace | skip | fail, or append: add to the key as it is (chunked rebuilds).
  */
-export const writeKeyScript = `
-local k = KEYS[1]
-local ty, exp, policy = ARGV[1], tonumber(ARGV[2]), ARGV[3]
-if policy ~= 'append' then
-  if policy ~= 'replace' and redis.call('EXISTS', k) == 1 then
-    if policy == 'skip' then return 'skipped' end
-    return 'exists:' .. redis.call('TYPE', k).ok
-  end
-  if exp > 0 then
+const writeHelpers = `
+local clock
+local function nowMs()
+  if not clock then
     local t = redis.call('TIME')
-    if exp <= tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) then
-      redis.call('DEL', k)
-      return 'expired'
-    end
+    clock = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
   end
-  redis.call('DEL', k)
+  return clock
 end
-local n = #ARGV
-local function each(step, fn)
-  local i = 4
-  while i <= n do
-    local last = math.min(i + step - 1, n)
-    fn(i, last)
+-- A script may go past maxmemory once it has written anything, so its first write must be one that honours it:
+-- SETRANGE with an empty value changes nothing, but is refused with OOM like any growing write.
+local function oomRefusal(k)
+  local probe = redis.pcall('SETRANGE', k, 0, '')
+  if type(probe) == 'table' and probe.err and string.sub(probe.err, 1, 3) == 'OOM' then return probe end
+  return nil
+end
+local function each(command, k, args, from, to)
+  local i = from
+  while i <= to do
+    local last = math.min(i + 999, to)
+    redis.call(command, k, unpack(args, i, last))
     i = last + 1
   end
 end
-if ty == 'string' then
-  if n >= 4 then redis.call('APPEND', k, ARGV[4]) end
-elseif ty == 'hash' then
-  each(1000, function(a, b) redis.call('HSET', k, unpack(ARGV, a, b)) end)
-elseif ty == 'list' then
-  each(1000, function(a, b) redis.call('RPUSH', k, unpack(ARGV, a, b)) end)
-elseif ty == 'set' then
-  each(1000, function(a, b) redis.call('SADD', k, unpack(ARGV, a, b)) end)
-elseif ty == 'zset' then
-  each(1000, function(a, b) redis.call('ZADD', k, unpack(ARGV, a, b)) end)
-elseif ty == 'stream' then
-  local i = 4
-  local entries = tonumber(ARGV[i]); i = i + 1
-  for _ = 1, entries do
-    local fields = tonumber(ARGV[i + 1])
-    redis.call('XADD', k, ARGV[i], unpack(ARGV, i + 2, i + 1 + fields))
-    i = i + 2 + fields
-  end
-  if ARGV[i] == '1' then
-    -- MKSTREAM through a throwaway group: the only way to create a stream with no entries.
-    redis.call('XGROUP', 'CREATE', k, '__migrate_mk', '$', 'MKSTREAM')
-    redis.call('XGROUP', 'DESTROY', k, '__migrate_mk')
-    redis.call('XSETID', k, ARGV[i + 1], 'ENTRIESADDED', ARGV[i + 2], 'MAXDELETEDID', ARGV[i + 3])
-    local groups = tonumber(ARGV[i + 4]); i = i + 5
-    for _ = 1, groups do
-      if ARGV[i + 2] == '' then
-        redis.call('XGROUP', 'CREATE', k, ARGV[i], ARGV[i + 1])
-      else
-        redis.call('XGROUP', 'CREATE', k, ARGV[i], ARGV[i + 1], 'ENTRIESREAD', ARGV[i + 2])
-      end
-      i = i + 3
+local function writeKey(k, ty, exp, policy, args, from, to)
+  if policy ~= 'append' then
+    if policy ~= 'replace' and redis.call('EXISTS', k) == 1 then
+      if policy == 'skip' then return 'skipped' end
+      return 'exists:' .. redis.call('TYPE', k).ok
     end
+    if exp > 0 and exp <= nowMs() then
+      redis.call('DEL', k)
+      return 'expired'
+    end
+    -- One command replaces whatever the key held, expiry included.
+    if ty == 'string' then
+      if exp > 0 then redis.call('SET', k, args[from], 'PXAT', exp) else redis.call('SET', k, args[from]) end
+      return 'ok'
+    elseif ty == 'restore' then
+      redis.call('RESTORE', k, exp, args[from], 'ABSTTL', 'REPLACE')
+      return 'ok'
+    end
+    redis.call('DEL', k)
   end
-elseif ty == 'ReJSON-RL' then
-  redis.call('JSON.SET', k, '$', ARGV[4])
-else
-  return redis.error_reply('ERR unsupported type ' .. ty)
+  if ty == 'string' then -- a chunk of a big string
+    if to >= from then redis.call('APPEND', k, args[from]) end
+  elseif ty == 'hash' then each('HSET', k, args, from, to)
+  elseif ty == 'list' then each('RPUSH', k, args, from, to)
+  elseif ty == 'set' then each('SADD', k, args, from, to)
+  elseif ty == 'zset' then each('ZADD', k, args, from, to)
+  elseif ty == 'stream' then
+    local i = from
+    local entries = tonumber(args[i]); i = i + 1
+    for _ = 1, entries do
+      local fields = tonumber(args[i + 1])
+      redis.call('XADD', k, args[i], unpack(args, i + 2, i + 1 + fields))
+      i = i + 2 + fields
+    end
+    if args[i] == '1' then
+      -- MKSTREAM through a throwaway group: the only way to create a stream with no entries.
+      redis.call('XGROUP', 'CREATE', k, '__migrate_mk', '$', 'MKSTREAM')
+      redis.call('XGROUP', 'DESTROY', k, '__migrate_mk')
+      redis.call('XSETID', k, args[i + 1], 'ENTRIESADDED', args[i + 2], 'MAXDELETEDID', args[i + 3])
+      local groups = tonumber(args[i + 4]); i = i + 5
+      for _ = 1, groups do
+        if args[i + 2] == '' then
+          redis.call('XGROUP', 'CREATE', k, args[i], args[i + 1])
+        else
+          redis.call('XGROUP', 'CREATE', k, args[i], args[i + 1], 'ENTRIESREAD', args[i + 2])
+        end
+        i = i + 3
+      end
+    end
+  elseif ty == 'ReJSON-RL' then
+    redis.call('JSON.SET', k, '$', args[from])
+  else
+    return redis.error_reply('ERR unsupported type ' .. ty)
+  end
+  if exp > 0 and policy ~= 'append' then redis.call('PEXPIREAT', k, exp) end
+  return 'ok'
 end
-if exp > 0 and policy ~= 'append' then redis.call('PEXPIREAT', k, exp) end
-return 'ok'
+`;
+
+/**
+ * Writes one key atomically, or one chunk of a key being rebuilt. KEYS[1] = key.
+ * ARGV: type, expireAtMs (0 = none), policy, payload… . Returns what writeKey returns.
+ */
+export const writeKeyScript = `${writeHelpers}
+local refused = oomRefusal(KEYS[1])
+if refused then return refused end
+return writeKey(KEYS[1], ARGV[1], tonumber(ARGV[2]), ARGV[3], ARGV, 4, #ARGV)
+`;
+
+/**
+ * Writes many keys of one node in one call, each atomically (the whole call is). ARGV: policy, then one binary
+ * string packing every key's fields, each as a 4-byte big-endian length and its bytes: key, type, expireAtMs,
+ * payload length n, payload×n (src/copy/write-batch.ts packs it: one argument instead of thousands is far cheaper
+ * for the client to send and the server to parse). Returns one reply per key: what writeKey returns, or that key's
+ * error, so one refused key (WRONGTYPE, OOM) does not fail the others. Keys are not declared: a script without
+ * flags may touch keys of several slots of its own node; a node that refuses that answers with per-key errors.
+ */
+export const writeBatchScript = `${writeHelpers}
+local policy, blob = ARGV[1], ARGV[2]
+local args, count, pos = {}, 0, 1
+while pos <= #blob do
+  count = count + 1
+  args[count], pos = struct.unpack('>I4c0', blob, pos)
+end
+local refused = count > 0 and oomRefusal(args[1])
+if refused then return refused end
+local out = {}
+local i = 1
+while i <= count do
+  local n = tonumber(args[i + 3])
+  local ok, reply = pcall(writeKey, args[i], args[i + 1], tonumber(args[i + 2]), policy, args, i + 4, i + 3 + n)
+  if ok then
+    out[#out + 1] = reply
+  else
+    out[#out + 1] = {err = type(reply) == 'table' and reply.err or tostring(reply)}
+  end
+  i = i + 4 + n
+end
+return out
 `;

@@ -27,3 +27,17 @@ export async function withPort<T>(url: string, body: (port: RedisPort) => Promis
     await port.close();
   }
 }
+
+/** The port with its exec replaced: tests count what is sent, or answer some commands the way a server would. */
+export function withExec(port: RedisPort, exec: RedisPort['exec']): RedisPort {
+  return {
+    label: port.label,
+    topology: port.topology,
+    upstash: port.upstash,
+    stats: port.stats,
+    nodes: () => port.nodes(),
+    nodeOf: (key) => port.nodeOf(key),
+    exec,
+    close: () => port.close(),
+  };
+}

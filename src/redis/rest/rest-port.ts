@@ -42,6 +42,10 @@ export class RestPort implements RedisPort {
     return ['main'];
   }
 
+  nodeOf(): string {
+    return 'main';
+  }
+
   async exec(commands: Command[]): Promise<Reply[]> {
     if (commands.length === 0) return [];
     this.stats.commands += commands.length;
