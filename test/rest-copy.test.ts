@@ -10,6 +10,8 @@ import { copyKeys } from '../src/copy/copy-keys.js';
 import { type CopyOptions, defaultCopyOptions } from '../src/copy/options.js';
 import { estimateCostUsd } from '../src/copy/report.js';
 import { openEndpoint } from '../src/redis/connect.js';
+import { defaultVerifyOptions, type VerifyOptions } from '../src/verify/options.js';
+import { verifyKeys } from '../src/verify/verify-keys.js';
 import { expectSameKeys, tempCheckpoint } from './support/fidelity.js';
 import { startRestServer, type TestRestServer } from './support/rest-server.js';
 import {
@@ -83,6 +85,35 @@ describe('copy from a REST source', () => {
     const target: Cluster = cluster.client();
     try {
       await expectSameKeys(source, target);
+    } finally {
+      target.disconnect();
+    }
+  });
+
+  it('verifies the copy through the REST source, full and sampled, and finds a changed byte', async () => {
+    const verify = async (options: Partial<VerifyOptions>) => {
+      const from = await openEndpoint({ role: 'source', url: rest.url, token: rest.token });
+      const to = await openEndpoint({ role: 'target', url: cluster.url });
+      rest.resetCounts();
+      try {
+        const report = await verifyKeys(from, to, { ...defaultVerifyOptions, recheckMs: 10, ...options });
+        expect(report.sourceCommands).toBe(rest.commands);
+        return report;
+      } finally {
+        await Promise.all([from.close(), to.close()]);
+      }
+    };
+    const keys = await source.dbsize();
+    expect(await verify({ mode: 'full' })).toMatchObject({ ok: true, checked: keys, missing: 0, extra: 0 });
+    expect(await verify({ mode: 'sample', sample: 200 })).toMatchObject({ ok: true });
+    const target: Cluster = cluster.client();
+    try {
+      const binary = Buffer.from([0xff, 0x00, 0xfe, 0x7b]); // not valid UTF-8
+      await source.set(binary, Buffer.from([0x00, 0x01]));
+      await target.set(binary, Buffer.from([0x00, 0x02]));
+      const report = await verify({ mode: 'full' });
+      expect(report).toMatchObject({ ok: false, valueMismatch: 1 });
+      await target.set(binary, Buffer.from([0x00, 0x01]));
     } finally {
       target.disconnect();
     }
