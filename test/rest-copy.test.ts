@@ -1,7 +1,8 @@
 /**
  * Copy from an Upstash REST source (the REST test server in front of a real redis-server) to a standalone and to a
  * cluster target: the full fixture dataset arrives byte-exact (DEBUG DIGEST), with its expiries and stream groups,
- * and a small-key dataset costs at most 0.1 billed source commands per key.
+ * and a small-key dataset costs at most 0.1 billed source commands per key. Where a Docker engine answers, the copy
+ * also runs from hiett/serverless-redis-http, a second implementation of Upstash's REST protocol.
  */
 import type { Cluster, Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -22,7 +23,9 @@ import {
   stopAll,
   type TestCluster,
   type TestServer,
+  testWorld,
 } from './support/servers.js';
+import { type SrhServer, startSrh } from './support/srh-container.js';
 
 let sourceServer: TestServer;
 let source: Redis;
@@ -144,4 +147,38 @@ describe('what a REST copy costs', () => {
     expect(perKey).toBeLessThanOrEqual(0.1);
     expect(report.estimatedCostUsd).toBe(estimateCostUsd(rest.commands));
   });
+});
+
+// Upstash's protocol as a second, independent server implements it; only where a Docker engine answers.
+describe.runIf((await testWorld()) === 'containers')('copy from serverless-redis-http (SRH)', () => {
+  let srh: SrhServer;
+  beforeAll(async () => {
+    srh = await startSrh();
+    const seeded = srh.redis.client();
+    await seedFixtures(seeded, { bigSize: 2_000, withShortTtls: false });
+    seeded.disconnect();
+  }, 180_000);
+  afterAll(() => srh?.stop());
+
+  it('copies the full fixture dataset to standalone and cluster targets, byte-exact', async () => {
+    for (const target of [standalone, cluster]) {
+      await flushAll(target);
+      const from = await openEndpoint({ role: 'source', url: srh.url, token: srh.token });
+      const to = await openEndpoint({ role: 'target', url: target.url });
+      try {
+        const report = await copyKeys(from, to, options());
+        expect(report.failed).toBe(0);
+      } finally {
+        await Promise.all([from.close(), to.close()]);
+      }
+      expect(await digest(target)).toBe(await digest(srh.redis));
+      const [a, b] = [srh.redis.client(), target.client()];
+      try {
+        await expectSameKeys(a, b);
+      } finally {
+        a.disconnect();
+        b.disconnect();
+      }
+    }
+  }, 120_000);
 });

@@ -1,6 +1,6 @@
 /** A TestServer backed by a testcontainers container (used only when a Docker engine answers). */
 import { Redis, type RedisOptions } from 'ioredis';
-import type { StartedTestContainer } from 'testcontainers';
+import type { StartedNetwork, StartedTestContainer } from 'testcontainers';
 import { freePorts } from './ports.js';
 import { waitUntilReady } from './ready.js';
 import { track, untrack } from './registry.js';
@@ -11,6 +11,8 @@ export interface ContainerServerOptions {
   binary: 'redis-server' | 'valkey-server';
   engine: TestServer['engine'];
   args?: readonly string[];
+  /** A Docker network the container joins under `alias`, for other containers to reach it. */
+  network?: { network: StartedNetwork; alias: string };
 }
 
 export async function startContainerServer(options: ContainerServerOptions): Promise<TestServer> {
@@ -24,7 +26,10 @@ export async function startContainerServer(options: ContainerServerOptions): Pro
     ...['--enable-debug-command', 'yes', '--protected-mode', 'no'],
     ...(options.args ?? []),
   ];
-  const container = await new GenericContainer(options.image)
+  let image = new GenericContainer(options.image);
+  if (options.network)
+    image = image.withNetwork(options.network.network).withNetworkAliases(options.network.alias);
+  const container = await image
     .withCommand(command)
     .withExposedPorts({ container: 6379, host: hostPort! })
     .withWaitStrategy(Wait.forLogMessage(/Ready to accept connections/))
