@@ -93,8 +93,8 @@ function ioredisOptions(address: EndpointAddress, options: EndpointOptions): Red
   };
   if (address.username !== undefined) redisOptions.username = address.username;
   if (address.password !== undefined) redisOptions.password = address.password;
-  if (address.tls || options.tlsCaFile || options.tlsInsecure)
-    redisOptions.tls = tlsOptions(address, options);
+  // The scheme decides TLS; --tls-ca and --tls-insecure only tune it, so they may be given with a plain other end.
+  if (address.tls) redisOptions.tls = tlsOptions(address, options);
   return redisOptions;
 }
 
