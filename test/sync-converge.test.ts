@@ -3,7 +3,15 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
 import { seedTypeSamples } from '../fixtures/dataset.js';
 import { startCluster, startRedis, stopAll } from './support/servers.js';
-import { expectConverged, notifyArgs, syncWhile, writeChanges } from './support/sync.js';
+import {
+  bigKeyNames,
+  expectConverged,
+  notifyArgs,
+  seedBigKeys,
+  syncWhile,
+  writeBigChanges,
+  writeChanges,
+} from './support/sync.js';
 
 afterAll(stopAll);
 
@@ -46,4 +54,41 @@ describe('migrate sync', () => {
     expect(report.drained).toBe(true);
     await expectConverged(source, sourceClient, target, targetClient);
   }, 40_000);
+
+  for (const [how, upstash] of [
+    ['DUMP + RESTORE (the target takes the source’s payloads)', false],
+    ['chunks (an Upstash source, whose payloads ElastiCache refuses)', true],
+  ] as const) {
+    it(`re-copies big collections that change all the time, whole, with ${how}`, async () => {
+      const source = await startRedis({ args: notifyArgs });
+      const target = await startRedis();
+      const sourceClient = source.client();
+      const targetClient = target.client();
+      await seedBigKeys(sourceClient);
+      const stopWriting = new AbortController();
+      const { report } = await syncWhile(
+        source,
+        target,
+        async () => {
+          await targetClient.config('RESETSTAT'); // count the streaming copies only, not the initial copy's
+          const writing = Promise.all([
+            writeBigChanges(sourceClient, stopWriting.signal),
+            writeChanges(sourceClient, 'small:', stopWriting.signal),
+          ]);
+          await sleep(2500);
+          stopWriting.abort();
+          await writing;
+        },
+        {},
+        upstash,
+      );
+      expect(report.drained).toBe(true);
+      expect(report.deadLetters).toEqual([]);
+      const restores = /cmdstat_restore:calls=(\d+)/.exec(await targetClient.info('commandstats'))?.[1];
+      if (upstash) expect(restores).toBeUndefined();
+      else expect(Number(restores)).toBeGreaterThan(bigKeyNames.length);
+      for (const key of bigKeyNames) expect(await targetClient.type(key)).toBe(await sourceClient.type(key));
+      await expectConverged(source, sourceClient, target, targetClient);
+    }, 40_000);
+  }
 });

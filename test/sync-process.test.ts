@@ -11,6 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { seedTypeSamples } from '../fixtures/dataset.js';
+import { hasStackTrace, runCli } from './support/cli.js';
 import { digest, startRedis, stopAll, type TestServer } from './support/servers.js';
 import {
   expireDueKeys,
@@ -73,6 +74,32 @@ async function status(source: TestServer, target: TestServer) {
 }
 
 describe('migrate sync (CLI)', () => {
+  // Nothing listens on port 1: each of these must be refused before any connection is tried.
+  const nowhere = 'redis://127.0.0.1:1';
+  it.each([
+    ['a zero --max-retries', ['sync', '--max-retries', '0'], /invalid --max-retries "0"/],
+    ['a negative --drain-timeout', ['sync', '--drain-timeout', '-5'], /invalid --drain-timeout "-5"/],
+    ['a non-numeric --rate', ['sync', '--rate', 'abc'], /invalid --rate "abc"/],
+    ['an unknown sync flag', ['sync', '--bogus'], /unknown option '--bogus'/],
+    ['an unknown status flag', ['status', '--bogus'], /unknown option '--bogus'/],
+    ['a source of an unsupported scheme', ['sync', '--source', 'ftp://host:21'], /unsupported scheme/],
+  ])('exits 2 with one line on %s', async (_name, [command, ...args], message) => {
+    const result = await runCli([command!, '--source', nowhere, '--target', nowhere, ...args]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(message);
+    expect(result.stderr.trim().split('\n').length).toBeLessThanOrEqual(2); // the message, and a hint
+    expect(hasStackTrace(result.stderr)).toBe(false);
+  });
+
+  it.each(['sync', 'status'])(
+    '%s exits 2 when no target is given, naming the flag and the variable',
+    async (command) => {
+      const result = await runCli([command, '--source', nowhere], { MIGRATE_TARGET_URL: '' });
+      expect(result.code).toBe(2);
+      expect(result.stderr).toMatch(/no target given.*\n.*--target <url>.*MIGRATE_TARGET_URL/);
+    },
+  );
+
   it('refuses with exit 2 and says how to enable notifications when they are off', async () => {
     const source = await startRedis();
     const target = await startRedis();

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { ExitCode } from '../errors.js';
+import { upstashDefaultRate } from '../redis/rate-limit.js';
 import { defaultSyncOptions, type SyncOptions } from '../sync/options.js';
 import type { SyncStatus } from '../sync/status.js';
 import { syncKeys } from '../sync/sync-keys.js';
@@ -15,6 +16,7 @@ interface SyncFlags extends EndpointFlags, GlobalFlags {
   maxRetries: number;
   drainTimeout: number;
   skipInitialCopy?: boolean;
+  rate?: number;
 }
 
 /** Periodic lines when stderr is not a terminal. */
@@ -48,6 +50,11 @@ export function syncCommand(program: Command): void {
       d.drainTimeoutMs,
     )
     .option(
+      '--rate <n>',
+      'cap on source commands per second (Upstash default: 8000)',
+      wholeNumber('--rate', 1),
+    )
+    .option(
       '--skip-initial-copy',
       'do not copy everything first: only when the target was already copied and notifications have been on since',
     )
@@ -68,6 +75,7 @@ async function runSync(flags: SyncFlags, signal: AbortSignal): Promise<ExitCode>
     skipInitialCopy: flags.skipInitialCopy === true,
   };
   const ends = await openBoth(flags);
+  options.rate = flags.rate ?? (ends.source.upstash ? upstashDefaultRate : undefined);
   const show = statusDisplay(flags);
   try {
     const report = await syncKeys(ends.source, ends.target, options, { signal, onStatus: show.update });

@@ -1,19 +1,28 @@
-import type { BatchContext } from '../copy/batch-context.js';
+import type { BatchContext, BatchCopier } from '../copy/batch-context.js';
 import { type KeyOutcome, Tally } from '../copy/report.js';
 import { copyStructBatch } from '../copy/struct-batch.js';
 import { messageOf } from '../errors.js';
+import { BigKeys, bigBatchBytes, bigKeyCopier } from './big-keys.js';
 import { type DirtyBatch, DirtyKeys } from './dirty-keys.js';
 import type { RetryQueue } from './retry-queue.js';
 
-/** A tally that also remembers which keys failed, and why, so each goes to the retry queue. */
+/** A tally that also remembers which keys failed, and why, so each goes to the retry queue, and which are big. */
 class KeyTally extends Tally {
   readonly failedKeys = new Map<string, string>();
+
+  constructor(private readonly bigKeys: BigKeys) {
+    super();
+  }
 
   override add(key: Buffer, outcome: KeyOutcome): void {
     super.add(key, outcome);
     if (outcome.kind === 'failed') this.failedKeys.set(key.toString('latin1'), outcome.reason);
+    else if (outcome.kind === 'copied') this.bigKeys.note(key, outcome.bytes);
   }
 }
+
+/** Big keys copied at once, beside (never instead of) the batches of small keys. */
+const bigKeyLanes = 2;
 
 export interface ApplierLimits {
   /** Keys per copy call. */
@@ -24,14 +33,17 @@ export interface ApplierLimits {
 
 /**
  * Applies changed keys to the target by re-copying them from the source's current state (invariant 2), in batches
- * per source node, a bounded number at once, one copy per key at a time (invariant 3). Failed keys go to the
- * retry queue; due retries come back through the same dirty set.
+ * per source node, a bounded number at once, one copy per key at a time (invariant 3). Keys seen to be big go in
+ * their own lane, one per copy (src/sync/big-keys.ts), so a hot big key never holds back small ones. Failed keys go
+ * to the retry queue; due retries come back through the same dirty set.
  */
 export class ChangeApplier {
-  readonly dirty = new DirtyKeys();
+  private readonly bigKeys = new BigKeys();
+  readonly dirty = new DirtyKeys((id) => this.bigKeys.bytes(id));
   /** Keys applied (copied, or deleted because the source no longer holds them). */
   applied = 0;
-  private running = 0;
+  private readonly running = { small: 0, big: 0 };
+  private readonly copyBig: BatchCopier;
   private live = false;
   private waiters: Array<() => void> = [];
 
@@ -40,7 +52,9 @@ export class ChangeApplier {
     private readonly queue: RetryQueue,
     private readonly nodeOf: (key: Buffer) => string,
     private readonly limits: ApplierLimits,
-  ) {}
+  ) {
+    this.copyBig = bigKeyCopier(context);
+  }
 
   mark(key: Buffer, since?: number): void {
     this.dirty.mark(key, since);
@@ -69,32 +83,41 @@ export class ChangeApplier {
 
   /** Resolves once nothing is dirty or in flight (or at once when `onlyInFlight` and no copy runs). */
   async settled(onlyInFlight = false): Promise<void> {
-    while (this.running > 0 || (!onlyInFlight && this.dirty.size > 0)) {
+    while (this.running.small + this.running.big > 0 || (!onlyInFlight && this.dirty.size > 0)) {
       await new Promise<void>((resolve) => this.waiters.push(resolve));
     }
   }
 
   private pump(): void {
     if (!this.live) return;
-    while (this.running < this.limits.concurrency) {
+    while (this.running.small < this.limits.concurrency) {
       const batch = this.dirty.take(this.limits.batch, this.nodeOf);
       if (!batch) break;
-      this.running++;
-      void this.copy(batch).finally(() => {
-        this.running--;
-        this.dirty.settle(batch);
-        this.pump();
-        for (const wake of this.waiters.splice(0)) wake();
-      });
+      this.launch(batch, 'small');
+    }
+    while (this.running.big < bigKeyLanes) {
+      const batch = this.dirty.takeBig(bigBatchBytes, this.nodeOf);
+      if (!batch) break;
+      this.launch(batch, 'big');
     }
   }
 
-  private async copy(batch: DirtyBatch): Promise<void> {
-    const tally = new KeyTally();
+  private launch(batch: DirtyBatch, lane: 'small' | 'big'): void {
+    this.running[lane]++;
+    void this.copy(batch, lane === 'big' ? this.copyBig : copyStructBatch).finally(() => {
+      this.running[lane]--;
+      this.dirty.settle(batch);
+      this.pump();
+      for (const wake of this.waiters.splice(0)) wake();
+    });
+  }
+
+  private async copy(batch: DirtyBatch, copier: BatchCopier): Promise<void> {
+    const tally = new KeyTally(this.bigKeys);
     const keys = batch.keys.map((entry) => entry.key);
     try {
       // Keys gone from the source are deleted on the target by the copier; a refused delete comes back as failed.
-      await copyStructBatch(this.context, batch.node, keys, tally);
+      await copier(this.context, batch.node, keys, tally);
     } catch (error) {
       for (const key of keys)
         tally.failedKeys.set(key.toString('latin1'), `copy failed: ${messageOf(error)}`);

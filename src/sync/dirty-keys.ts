@@ -18,14 +18,18 @@ const takeScanLimit = 20_000;
  *
  * Waiting keys live in two maps so the lag is cheap to read under heavy load: `fresh` holds keys marked as they
  * change, in the order seen (its first entry is its oldest), `older` the few that carry an earlier time (changed
- * during their copy, retried, or moved up by a new mark).
+ * during their copy, retried, or moved up by a new mark). Keys `bigBytes` knows (their size when last copied) wait
+ * apart, in `big`, so a hot big key is copied in its own lane and never holds back a batch of small ones.
  */
 export class DirtyKeys {
   private readonly fresh = new Map<string, DirtyKey>();
   private readonly older = new Map<string, DirtyKey>();
+  private readonly big = new Map<string, DirtyKey>();
   private readonly inFlight = new Map<string, number>();
   private readonly again = new Map<string, DirtyKey>();
   private lastFresh = 0;
+
+  constructor(private readonly bigBytes: (id: string) => number | undefined = () => undefined) {}
 
   mark(key: Buffer, since = Date.now()): void {
     const id = key.toString('latin1');
@@ -33,7 +37,7 @@ export class DirtyKeys {
       if (!this.again.has(id)) this.again.set(id, { key, since });
       return;
     }
-    const early = this.older.get(id);
+    const early = this.older.get(id) ?? this.big.get(id);
     if (early) {
       early.since = Math.min(early.since, since);
       return;
@@ -46,7 +50,8 @@ export class DirtyKeys {
       }
       return;
     }
-    if (since >= this.lastFresh) {
+    if (this.bigBytes(id) !== undefined) this.big.set(id, { key, since });
+    else if (since >= this.lastFresh) {
       this.lastFresh = since;
       this.fresh.set(id, { key, since });
     } else this.older.set(id, { key, since });
@@ -54,7 +59,7 @@ export class DirtyKeys {
 
   /** Keys not yet applied: waiting, being copied, or to be copied again. */
   get size(): number {
-    return this.fresh.size + this.older.size + this.inFlight.size + this.again.size;
+    return this.fresh.size + this.older.size + this.big.size + this.inFlight.size + this.again.size;
   }
 
   /** Up to `max` waiting keys (oldest first) that live on one source node; in flight until settle(). */
@@ -72,6 +77,29 @@ export class DirtyKeys {
         waiting.delete(id);
         this.inFlight.set(id, entry.since);
       }
+    }
+    return node === undefined ? undefined : { node, keys };
+  }
+
+  /**
+   * Waiting big keys of one source node, in the order they changed, up to `maxBytes` by their last copy's size
+   * (always at least one); in flight until settle().
+   */
+  takeBig(maxBytes: number, nodeOf: (key: Buffer) => string): DirtyBatch | undefined {
+    let node: string | undefined;
+    const keys: DirtyKey[] = [];
+    let bytes = 0;
+    let looked = 0;
+    for (const [id, entry] of this.big) {
+      const size = this.bigBytes(id) ?? 0;
+      if ((keys.length > 0 && bytes + size > maxBytes) || looked++ >= takeScanLimit) break;
+      const owner = nodeOf(entry.key);
+      node ??= owner;
+      if (owner !== node) continue;
+      keys.push(entry);
+      bytes += size;
+      this.big.delete(id);
+      this.inFlight.set(id, entry.since);
     }
     return node === undefined ? undefined : { node, keys };
   }
@@ -94,12 +122,13 @@ export class DirtyKeys {
     let oldest = this.fresh.values().next().value?.since ?? Number.POSITIVE_INFINITY;
     for (const since of this.inFlight.values()) oldest = Math.min(oldest, since);
     for (const entry of this.older.values()) oldest = Math.min(oldest, entry.since);
+    for (const entry of this.big.values()) oldest = Math.min(oldest, entry.since);
     for (const entry of this.again.values()) oldest = Math.min(oldest, entry.since);
     return Number.isFinite(oldest) ? oldest : undefined;
   }
 
   /** Every key not yet applied, to persist on stop. */
   remaining(): DirtyKey[] {
-    return [...this.older.values(), ...this.fresh.values(), ...this.again.values()];
+    return [...this.older.values(), ...this.big.values(), ...this.fresh.values(), ...this.again.values()];
   }
 }

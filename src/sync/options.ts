@@ -16,6 +16,8 @@ export interface SyncOptions {
   batch: number;
   /** Copy calls in flight at once. @default 4 */
   concurrency: number;
+  /** Cap on source commands per second (initial copy, reads of changed keys, rescans); undefined means no cap. */
+  rate: number | undefined;
   /** First retry delay; doubles per attempt, with jitter. @default 250 */
   retryBaseMs: number;
   /** Longest retry delay. @default 30000 */
@@ -37,6 +39,7 @@ export const defaultSyncOptions: SyncOptions = {
   skipInitialCopy: false,
   batch: 500,
   concurrency: 4,
+  rate: undefined,
   retryBaseMs: 250,
   retryMaxMs: 30_000,
   statusKey: syncStatusKey,

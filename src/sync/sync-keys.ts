@@ -9,6 +9,7 @@ import { refuseSameServer } from '../copy/preflight.js';
 import type { CopyReport } from '../copy/report.js';
 import { ExitCode, type MigrateError } from '../errors.js';
 import type { RedisPort } from '../redis/port.js';
+import { rateLimited } from '../redis/rate-limit.js';
 import { isReserved } from '../redis/slot.js';
 import { ChangeApplier } from './change-applier.js';
 import { openChangeFeed } from './change-feed.js';
@@ -78,16 +79,19 @@ export async function syncKeys(
   run.signal?.addEventListener('abort', onAbort, { once: true });
   if (run.signal?.aborted) stop.abort();
   let fatal: MigrateError | undefined;
+  // Reads of changed keys and rescans share one budget; the initial copy, which runs before them, caps its own.
+  const reads = options.rate ? rateLimited(source, options.rate) : source;
   const copyOptions: CopyOptions = {
     ...defaultCopyOptions,
     match: options.match,
     batch: options.batch,
     concurrency: options.concurrency,
+    rate: options.rate,
     onConflict: 'replace',
     checkpointFile: join(options.stateDir, 'sync-copy-checkpoint.json'),
   };
   const context: BatchContext = {
-    source,
+    source: reads,
     target,
     options: { ...copyOptions, mode: 'struct' },
     typeFilter: '',
@@ -199,8 +203,8 @@ export async function syncKeys(
         stage = 'reconciling';
         counters.reconciliations++;
         try {
-          if (rescan) await rescanSource(source, options.match, sink);
-          if (orphans) await findTargetOrphans(source, target, options.match, sink);
+          if (rescan) await rescanSource(reads, options.match, sink);
+          if (orphans) await findTargetOrphans(reads, target, options.match, sink);
         } catch {
           // An end was unreachable mid-pass: try the whole pass again shortly.
           rescanWanted ||= rescan;

@@ -41,6 +41,41 @@ function randomChange(prefix: string, pipeline: ReturnType<Redis['pipeline']>): 
   else pipeline.pfadd(key, `e${rand(1000)}`);
 }
 
+/** Big collections (5,000 elements each) that `writeBigChanges` keeps changing. */
+export const bigKeyNames = ['big:hash', 'big:list', 'big:set', 'big:zset'] as const;
+
+export async function seedBigKeys(client: Redis, elements = 5000): Promise<void> {
+  const pipeline = client.pipeline();
+  for (let i = 0; i < elements; i++) {
+    pipeline.hset('big:hash', `f${i}`, `v${i}`);
+    pipeline.rpush('big:list', `e${i}`);
+    pipeline.sadd('big:set', `m${i}`);
+    pipeline.zadd('big:zset', i, `m${i}`);
+  }
+  pipeline.pexpire('big:zset', 600_000);
+  await pipeline.exec();
+}
+
+/** Changes every big collection all the time (as redis-benchmark's LPUSH/HSET/SADD/ZADD tests do); resolves with how many. */
+export async function writeBigChanges(client: Redis, signal: AbortSignal): Promise<number> {
+  let sent = 0;
+  while (!signal.aborted) {
+    const pipeline = client.pipeline();
+    for (let i = 0; i < 10; i++) {
+      pipeline.hset('big:hash', `f${rand(6000)}`, rand(100));
+      pipeline.lpush('big:list', rand(100));
+      pipeline.rpop('big:list');
+      pipeline.sadd('big:set', `m${rand(6000)}`);
+      pipeline.srem('big:set', `m${rand(6000)}`);
+      pipeline.zincrby('big:zset', 1, `m${rand(6000)}`);
+    }
+    await pipeline.exec();
+    sent += 60;
+    await sleep(2);
+  }
+  return sent;
+}
+
 /** Writes random changes until the signal aborts; resolves with how many it sent. */
 export async function writeChanges(
   client: Redis,
@@ -108,9 +143,11 @@ export async function syncWhile(
   target: TestServer | TestCluster,
   body: (ctx: { statuses: SyncStatus[]; latest: () => SyncStatus | undefined }) => Promise<void>,
   options: Partial<SyncOptions> = {},
+  /** Treat the source as Upstash (whose DUMP payloads ElastiCache refuses). */
+  upstash = false,
 ) {
   const ports: RedisPort[] = [
-    await openEndpoint({ role: 'source', url: source.url }),
+    await openEndpoint({ role: 'source', url: source.url, upstash }),
     await openEndpoint({ role: 'target', url: target.url }),
   ];
   const statuses: SyncStatus[] = [];
