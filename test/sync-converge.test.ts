@@ -2,6 +2,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
 import { seedTypeSamples } from '../fixtures/dataset.js';
+import { estimateCostUsd } from '../src/copy/report.js';
 import { startCluster, startRedis, stopAll } from './support/servers.js';
 import {
   bigKeyNames,
@@ -34,6 +35,10 @@ describe('migrate sync', () => {
     expect(report.events).toBeGreaterThan(1000);
     expect(report.gaps).toBe(0);
     expect(report.deadLetters).toEqual([]);
+    // Billed source commands: the initial copy's, then batched reads of changed keys (well under one per key).
+    expect(report.sourceCommands).toBeGreaterThan(report.initialCopy!.sourceCommands);
+    expect(report.sourceCommands).toBeLessThan(report.applied);
+    expect(report.estimatedCostUsd).toBe(estimateCostUsd(report.sourceCommands));
     expect(Math.max(...statuses.map((s) => s.eventsPerSec))).toBeGreaterThan(100);
     await expectConverged(source, sourceClient, target, targetClient);
   }, 40_000);

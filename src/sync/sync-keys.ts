@@ -6,7 +6,7 @@ import { copyKeys } from '../copy/copy-keys.js';
 import { type CopyOptions, defaultCopyOptions } from '../copy/options.js';
 import { fatalReplyError } from '../copy/outcome.js';
 import { refuseSameServer } from '../copy/preflight.js';
-import type { CopyReport } from '../copy/report.js';
+import { type CopyReport, estimateCostUsd } from '../copy/report.js';
 import { ExitCode, type MigrateError } from '../errors.js';
 import type { RedisPort } from '../redis/port.js';
 import { rateLimited } from '../redis/rate-limit.js';
@@ -41,6 +41,9 @@ export interface SyncReport {
   /** Keys still queued at the stop (saved in stateFile, retried by the next run). */
   retryQueue: number;
   deadLetters: DeadLetter[];
+  /** Commands sent to the source (initial copy included), as Upstash bills them, and their estimated cost. */
+  sourceCommands: number;
+  estimatedCostUsd: number;
   durationMs: number;
   stateFile: string;
 }
@@ -62,6 +65,7 @@ export async function syncKeys(
   run: SyncRun = {},
 ): Promise<SyncReport> {
   const started = Date.now();
+  const commandsBefore = source.stats.commands;
   await refuseSameServer(source, target);
   await requireNotifications(source, options.configureNotifications);
   const queue = new RetryQueue(options.stateDir, syncFingerprint(source.label, target.label, options.match), {
@@ -267,6 +271,8 @@ export async function syncKeys(
     reconciliations: counters.reconciliations,
     retryQueue: queue.size,
     deadLetters: queue.deadLetters(),
+    sourceCommands: source.stats.commands - commandsBefore,
+    estimatedCostUsd: estimateCostUsd(source.stats.commands - commandsBefore),
     durationMs: Date.now() - started,
     stateFile: queue.file,
   };

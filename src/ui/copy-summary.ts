@@ -1,7 +1,7 @@
 import chalk from 'chalk';
 import type { DryRunReport } from '../copy/dry-run.js';
 import type { CopyReport } from '../copy/report.js';
-import { formatBytes, formatCount, formatDuration, formatUsd, table } from './format.js';
+import { formatBytes, formatCount, formatDuration, formatSourceCost, formatUsd, table } from './format.js';
 
 /** The copy summary as text for a terminal. */
 export function renderCopySummary(report: CopyReport): string {
@@ -19,10 +19,7 @@ export function renderCopySummary(report: CopyReport): string {
       ['expired', formatCount(report.expired)],
       ['failed', formatCount(report.failed)],
       ['bytes', formatBytes(report.bytes)],
-      [
-        'source commands',
-        `${formatCount(report.sourceCommands)} (≈ ${formatUsd(report.estimatedCostUsd)} at Upstash pay-as-you-go)`,
-      ],
+      ['source commands', formatSourceCost(report.sourceCommands, report.estimatedCostUsd)],
       ['duration', `${formatDuration(report.durationMs)} (${formatCount(report.keysPerSec)} keys/s)`],
     ]),
   ];

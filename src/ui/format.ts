@@ -29,3 +29,7 @@ export function table(rows: Array<[string, string]>): string {
   const width = Math.max(...rows.map(([label]) => label.length));
   return rows.map(([label, value]) => `  ${label.padEnd(width)}  ${value}`).join('\n');
 }
+
+/** Source commands sent and what Upstash would bill for them, for the summaries. */
+export const formatSourceCost = (commands: number, usd: number): string =>
+  `${formatCount(commands)} (≈ ${formatUsd(usd)} at Upstash pay-as-you-go)`;

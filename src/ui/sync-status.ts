@@ -2,7 +2,7 @@ import chalk from 'chalk';
 import type { MigrationStatus } from '../sync/migration-status.js';
 import type { SyncStatus } from '../sync/status.js';
 import type { SyncReport } from '../sync/sync-keys.js';
-import { formatCount, formatDuration, table } from './format.js';
+import { formatCount, formatDuration, formatSourceCost, table } from './format.js';
 
 /** One line of running figures, for the progress line or the periodic log line. */
 export function renderSyncLine(s: SyncStatus): string {
@@ -36,6 +36,7 @@ export function renderSyncSummary(report: SyncReport): string {
         'gaps reconciled',
         `${formatCount(report.gaps)} (${formatCount(report.reconciliations)} reconciliation passes)`,
       ],
+      ['source commands', formatSourceCost(report.sourceCommands, report.estimatedCostUsd)],
       ['duration', formatDuration(report.durationMs)],
     ]),
   ];

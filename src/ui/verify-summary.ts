@@ -1,6 +1,6 @@
 import chalk from 'chalk';
 import type { Problem, VerifyReport } from '../verify/report.js';
-import { formatCount, formatDuration, formatUsd, table } from './format.js';
+import { formatCount, formatDuration, formatSourceCost, table } from './format.js';
 
 const problemTitles: Record<Problem, string> = {
   missing: 'missing on target',
@@ -46,10 +46,7 @@ export function renderVerifySummary(report: VerifyReport): string {
       ...(report.repaired > 0 || found > 0
         ? [['repaired', formatCount(report.repaired)] as [string, string]]
         : []),
-      [
-        'source commands',
-        `${formatCount(report.sourceCommands)} (≈ ${formatUsd(report.estimatedCostUsd)} at Upstash pay-as-you-go)`,
-      ],
+      ['source commands', formatSourceCost(report.sourceCommands, report.estimatedCostUsd)],
       ['duration', `${formatDuration(report.durationMs)} (${formatCount(report.keysPerSec)} keys/s)`],
     ]),
   ];
