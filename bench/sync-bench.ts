@@ -1,8 +1,13 @@
 /**
  * Sync under load: while `migrate sync` runs, the real redis-benchmark writes to the source (random keys, SET INCR
- * LPUSH HSET SADD ZADD, its default 50 clients). Reports the writes/s the source achieved, p50/p99 lag sampled from
- * the engine, and whether the target's DEBUG DIGEST equals the source's within 2 s of the load stopping.
+ * LPUSH HSET SADD ZADD, its default 50 clients). Reports the writes/s the source achieved, p50/p99/max lag sampled
+ * from the engine, whether the target's DEBUG DIGEST equals the source's within 2 s of the load stopping, and the
+ * CPU each process spent per source write (stable where the machine's other load skews rates).
  * The status heartbeat key is turned off here, so the digests are compared live, with nothing removed.
+ *
+ * Source, target, sync and redis-benchmark share this machine's cores. `nice` (CLI: 4th argument, or
+ * BENCH_NICE) runs redis-benchmark at that niceness, modelling a load generator on another machine: it then only
+ * gets the CPU the rest leaves, so the writes/s it achieves must be read with the lag (both are reported).
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -13,7 +18,9 @@ import { openEndpoint } from '../src/redis/connect.js';
 import { defaultSyncOptions } from '../src/sync/options.js';
 import type { SyncStatus } from '../src/sync/status.js';
 import { syncKeys } from '../src/sync/sync-keys.js';
-import { digest, startRedis, stopAll } from '../test/support/servers.js';
+import { digest, startRedis } from '../test/support/servers.js';
+import type { BenchSection } from './run.js';
+import { type CpuPerKey, cpuMeter } from './verify.js';
 
 export interface SyncBenchOptions {
   /** How long redis-benchmark writes. @default 20 */
@@ -24,25 +31,36 @@ export interface SyncBenchOptions {
   convergeWithinMs: number;
   /** redis-benchmark clients (-c); undefined keeps its default (50). */
   clients: number | undefined;
+  /** Niceness redis-benchmark runs at (`nice -n`); undefined runs it like everything else. */
+  nice: number | undefined;
 }
 
 export interface SyncBenchResult {
+  /** The load, as run: the redis-benchmark arguments and niceness. */
+  load: string;
   seconds: number;
   sourceWrites: number;
   sourceWritesPerSec: number;
+  /** Lag percentiles over time: each sample counts for the time since the one before (a stalled loop is not hidden). */
   lagP50Ms: number;
   lagP99Ms: number;
   lagMaxMs: number;
   lagSamples: number;
-  /** Time from the load stopping to equal digests, or undefined if not equal within convergeWithinMs. */
+  /** From the load stopping to a DEBUG DIGEST reply equal to the source's (undefined: not within 30 s). */
   convergedAfterMs: number | undefined;
+  /** convergedAfterMs ≤ convergeWithinMs. */
   converged: boolean;
   events: number;
   applied: number;
   gaps: number;
+  /** CPU µs per source write during the load: the sync process (client), and each server. */
+  cpuPerWrite: CpuPerKey;
 }
 
 const commands = process.env.BENCH_COMMANDS ?? 'set,incr,lpush,hset,sadd,zadd';
+const sampleEveryMs = 20;
+/** How long the bench keeps comparing digests after the window, to say when the target did converge. */
+const giveUpAfterMs = 30_000;
 
 export async function benchSync(partial: Partial<SyncBenchOptions> = {}): Promise<SyncBenchResult> {
   const options: SyncBenchOptions = {
@@ -50,6 +68,7 @@ export async function benchSync(partial: Partial<SyncBenchOptions> = {}): Promis
     requestsPerRun: 20_000,
     convergeWithinMs: 2000,
     clients: undefined,
+    nice: undefined,
     ...partial,
   };
   const source = await startRedis({ args: ['--notify-keyspace-events', 'KEA'] });
@@ -57,7 +76,9 @@ export async function benchSync(partial: Partial<SyncBenchOptions> = {}): Promis
   const stateDir = mkdtempSync(join(tmpdir(), 'migrate-sync-bench-'));
   const src = await openEndpoint({ role: 'source', url: source.url });
   const tgt = await openEndpoint({ role: 'target', url: target.url });
-  const lags: number[] = [];
+  const lags: Array<{ lagMs: number; weightMs: number }> = [];
+  let lastSampleAt = 0;
+  let loadRunning = false;
   let latest: SyncStatus | undefined;
   const stop = new AbortController();
   const running = syncKeys(
@@ -67,7 +88,7 @@ export async function benchSync(partial: Partial<SyncBenchOptions> = {}): Promis
       ...defaultSyncOptions,
       stateDir,
       statusKey: undefined,
-      statusEveryMs: 20,
+      statusEveryMs: sampleEveryMs,
       batch: Number(process.env.BENCH_BATCH ?? defaultSyncOptions.batch),
       concurrency: Number(process.env.BENCH_CONC ?? defaultSyncOptions.concurrency),
     },
@@ -75,26 +96,32 @@ export async function benchSync(partial: Partial<SyncBenchOptions> = {}): Promis
       signal: stop.signal,
       onStatus: (s) => {
         latest = s;
-        if (s.stage === 'streaming' && loadRunning) lags.push(s.lagMs);
+        const now = Date.now();
+        if (s.stage === 'streaming' && loadRunning)
+          lags.push({ lagMs: s.lagMs, weightMs: now - lastSampleAt });
+        lastSampleAt = now;
       },
     },
   );
-  let loadRunning = false;
+  const load = redisBenchmarkArgs(source.port, options);
   try {
     while (latest?.stage !== 'streaming') await sleep(20);
+    const meter = await cpuMeter(src, tgt);
     loadRunning = true;
     const started = Date.now();
+    lastSampleAt = started;
     let sourceWrites = 0;
     while (Date.now() - started < options.seconds * 1000) {
-      await redisBenchmark(source.port, options.requestsPerRun, options.clients);
+      await run(load);
       sourceWrites += options.requestsPerRun * commands.split(',').length;
     }
     const loadSeconds = (Date.now() - started) / 1000;
     loadRunning = false;
     const stoppedAt = Date.now();
+    const cpuPerWrite = await meter.perKey(sourceWrites);
     let convergedAfterMs: number | undefined;
     const sourceDigest = await digest(source);
-    while (Date.now() - stoppedAt <= options.convergeWithinMs) {
+    while (Date.now() - stoppedAt <= giveUpAfterMs) {
       if ((await digest(target)) === sourceDigest) {
         convergedAfterMs = Date.now() - stoppedAt;
         break;
@@ -103,66 +130,97 @@ export async function benchSync(partial: Partial<SyncBenchOptions> = {}): Promis
     }
     stop.abort();
     const report = await running;
-    const sorted = [...lags].sort((a, b) => a - b);
-    const percentile = (p: number) =>
-      sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
     return {
+      load: load.join(' '),
       seconds: Math.round(loadSeconds * 10) / 10,
       sourceWrites,
       sourceWritesPerSec: Math.round(sourceWrites / loadSeconds),
-      lagP50Ms: percentile(50),
-      lagP99Ms: percentile(99),
-      lagMaxMs: sorted.at(-1) ?? 0,
-      lagSamples: sorted.length,
+      lagP50Ms: weightedPercentile(lags, 50),
+      lagP99Ms: weightedPercentile(lags, 99),
+      lagMaxMs: Math.max(0, ...lags.map((s) => s.lagMs)),
+      lagSamples: lags.length,
       convergedAfterMs,
-      converged: convergedAfterMs !== undefined,
+      converged: convergedAfterMs !== undefined && convergedAfterMs <= options.convergeWithinMs,
       events: report.events,
       applied: report.applied,
       gaps: report.gaps,
+      cpuPerWrite,
     };
   } finally {
     stop.abort();
     await running.catch(() => {});
     await src.close();
     await tgt.close();
-    await stopAll();
+    await Promise.all([source.stop(), target.stop()]);
     rmSync(stateDir, { recursive: true, force: true });
   }
 }
 
-function redisBenchmark(port: number, requests: number, clients: number | undefined): Promise<void> {
+/** The lag below which p% of the load's time was spent. */
+function weightedPercentile(samples: ReadonlyArray<{ lagMs: number; weightMs: number }>, p: number): number {
+  const sorted = [...samples].sort((a, b) => a.lagMs - b.lagMs);
+  const total = sorted.reduce((sum, s) => sum + s.weightMs, 0);
+  let seen = 0;
+  for (const sample of sorted) {
+    seen += sample.weightMs;
+    if (seen >= (p / 100) * total) return sample.lagMs;
+  }
+  return sorted.at(-1)?.lagMs ?? 0;
+}
+
+/** The command line of one redis-benchmark run: `nice -n N redis-benchmark …` when a niceness is set. */
+function redisBenchmarkArgs(port: number, options: SyncBenchOptions): string[] {
+  const args = ['redis-benchmark', '-h', '127.0.0.1', '-p', String(port), '-r', '100000', '-t', commands];
+  args.push('-n', String(options.requestsPerRun), '-q');
+  if (options.clients !== undefined) args.push('-c', String(options.clients));
+  return options.nice === undefined ? args : ['nice', '-n', String(options.nice), ...args];
+}
+
+function run([command, ...args]: string[]): Promise<void> {
   return new Promise((resolve, reject) => {
-    const args = [
-      '-h',
-      '127.0.0.1',
-      '-p',
-      String(port),
-      '-r',
-      '100000',
-      '-t',
-      commands,
-      '-n',
-      String(requests),
-      '-q',
-    ];
-    if (clients !== undefined) args.push('-c', String(clients));
-    const child = spawn('redis-benchmark', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(command!, args, { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => {
       stderr += chunk.toString();
     });
     child.once('error', reject);
     child.once('exit', (code) =>
-      code === 0 ? resolve() : reject(new Error(`redis-benchmark exited ${code}: ${stderr}`)),
+      code === 0 ? resolve() : reject(new Error(`${command} exited ${code}: ${stderr}`)),
     );
   });
 }
 
+/** The section `npm run bench` adds: the issue's targets (this bench starts its own servers). */
+export const bench: BenchSection = async () => {
+  const nice = process.env.BENCH_NICE ? Number(process.env.BENCH_NICE) : undefined;
+  const result = await benchSync({ nice });
+  process.stderr.write(`sync bench: ${JSON.stringify(result)}\n`);
+  const ms = (n: number) => `${n.toFixed(0)} ms`;
+  const load = nice === undefined ? '' : ` (redis-benchmark at nice ${nice})`;
+  return {
+    rows: [],
+    targets: [
+      {
+        label: `sync: source writes/s under redis-benchmark${load}`,
+        measured: result.sourceWritesPerSec,
+        min: 10_000,
+        format: (n) => n.toFixed(0),
+      },
+      { label: 'sync: lag p99', measured: result.lagP99Ms, max: 100, format: ms },
+      {
+        label: 'sync: target equal (DEBUG DIGEST) within 2 s of the load stopping',
+        measured: result.converged ? 1 : 0,
+        min: 1,
+      },
+    ],
+  };
+};
+
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const seconds = Number(process.argv[2] ?? 20);
-  const clients = process.argv[3] ? Number(process.argv[3]) : undefined;
-  const convergeWithinMs = process.argv[4] ? Number(process.argv[4]) : 2000;
-  benchSync({ seconds, clients, convergeWithinMs }).then(
+  const arg = (i: number) => (process.argv[i] ? Number(process.argv[i]) : undefined);
+  const seconds = arg(2) ?? 20;
+  const nice = arg(5) ?? (process.env.BENCH_NICE ? Number(process.env.BENCH_NICE) : undefined);
+  benchSync({ seconds, clients: arg(3), convergeWithinMs: arg(4) ?? 2000, nice }).then(
     (result) => console.log(JSON.stringify(result, null, 2)),
     (error: unknown) => {
       console.error(error);

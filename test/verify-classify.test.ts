@@ -54,4 +54,47 @@ describe('rawFingerprint', () => {
     expect(rawFingerprint('list', b('ab', 'c'))).not.toBe(rawFingerprint('list', b('a', 'bc')));
     expect(rawFingerprint('set', b('ab', 'c'))).not.toBe(rawFingerprint('set', b('a', 'bc')));
   });
+
+  it('fingerprints a small stream by its entries in order, their fields, and its last ID', () => {
+    const stream = (entries: Array<[string, string[]]>, last: string) =>
+      rawFingerprint('stream', [
+        entries.map(([id, fields]) => [Buffer.from(id), b(...fields)]),
+        Buffer.from(last),
+      ]);
+    const one = stream(
+      [
+        ['1-0', ['f', 'ab']],
+        ['2-0', ['f', 'c']],
+      ],
+      '2-0',
+    );
+    expect(one).toBe(
+      stream(
+        [
+          ['1-0', ['f', 'ab']],
+          ['2-0', ['f', 'c']],
+        ],
+        '2-0',
+      ),
+    );
+    expect(one).not.toBe(stream([['1-0', ['f', 'ab']]], '2-0'));
+    expect(one).not.toBe(
+      stream(
+        [
+          ['1-0', ['f', 'a']],
+          ['2-0', ['bf', 'c']],
+        ],
+        '2-0',
+      ),
+    );
+    expect(one).not.toBe(
+      stream(
+        [
+          ['1-0', ['f', 'ab']],
+          ['2-0', ['f', 'c']],
+        ],
+        '3-0',
+      ),
+    );
+  });
 });

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedTypeSamples } from '../fixtures/dataset.js';
-import { hasStackTrace, runCli } from './support/cli.js';
+import { hasStackTrace, runCli, startCli } from './support/cli.js';
 import { copyBetween } from './support/copy.js';
 import { startRedis, stopAll, type TestServer } from './support/servers.js';
 import { tempDir } from './support/temp-dir.js';
@@ -110,4 +110,44 @@ describe('migrate verify (CLI)', () => {
     ]);
     expect(result.code).toBe(3);
   });
+
+  it('stops on SIGINT during --full: exits 130 with one line on stderr and a report marked interrupted', async () => {
+    // An empty target: every key is missing, and its re-check waits 10 minutes unless the run is stopped.
+    const empty = await startRedis();
+    const before = await scriptCalls(sourceClient);
+    const run = startCli([
+      'verify',
+      '--source',
+      source.url,
+      '--target',
+      empty.url,
+      '--full',
+      '--json',
+      '--recheck',
+      '600000',
+    ]);
+    await firstBatchRead(sourceClient, before);
+    run.child.kill('SIGINT');
+    const result = await run.done;
+    expect(result.code).toBe(130);
+    const lines = result.stderr.split('\n').filter((line) => line.trim() !== '');
+    expect(lines).toEqual([expect.stringMatching(/^migrate: stopping/)]);
+    expect(hasStackTrace(result.stderr)).toBe(false);
+    const report = JSON.parse(result.stdout);
+    expect(report).toMatchObject({ command: 'verify', interrupted: true, ok: false });
+  });
 });
+
+/** Waits until the source has run a verify script (the compare of the first batch has started). */
+async function firstBatchRead(client: Redis, baseline: number): Promise<void> {
+  for (let i = 0; i < 300; i++) {
+    if ((await scriptCalls(client)) > baseline) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error('verify read no batch');
+}
+
+async function scriptCalls(client: Redis): Promise<number> {
+  const stats = await client.info('commandstats');
+  return [...stats.matchAll(/^cmdstat_eval(?:sha)?:calls=(\d+)/gm)].reduce((sum, m) => sum + Number(m[1]), 0);
+}

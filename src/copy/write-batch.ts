@@ -1,4 +1,5 @@
 import type { Arg, Command, RedisPort, Reply } from '../redis/port.js';
+import { indexesByNode } from '../redis/routing.js';
 import { execScripts, scriptCommand } from '../redis/script-runner.js';
 import { writeBatchScript, writeKeyScript } from '../redis/scripts.js';
 import type { ConflictPolicy } from './options.js';
@@ -80,15 +81,11 @@ function packCalls(
   writes: KeyWrite[],
   policy: ConflictPolicy,
 ): Array<{ command: Command; indexes: number[] }> {
-  const byNode = new Map<string, number[]>();
-  writes.forEach((write, index) => {
-    const node = target.nodeOf(write.key);
-    const list = byNode.get(node) ?? [];
-    list.push(index);
-    byNode.set(node, list);
-  });
   const calls: Array<{ command: Command; indexes: number[] }> = [];
-  for (const indexes of byNode.values()) {
+  for (const indexes of indexesByNode(
+    target,
+    writes.map((write) => write.key),
+  ).values()) {
     let members: number[] = [];
     let bytes = 0;
     const flush = () => {

@@ -11,8 +11,13 @@ export function classify(source: KeyState, target: KeyState, ttlToleranceMs: num
   if (target.type === 'none') return 'missing';
   if (source.type !== target.type) return 'type';
   if (source.size !== target.size || source.digest !== target.digest) return 'value';
-  if (source.expireAt > 0 && target.expireAt === 0) return 'ttl-lost';
-  if (source.expireAt === 0 && target.expireAt > 0) return 'ttl-added';
-  if (Math.abs(source.expireAt - target.expireAt) > ttlToleranceMs) return 'ttl-drift';
+  return expiryProblem(source.expireAt, target.expireAt, ttlToleranceMs);
+}
+
+/** The TTL problem of two absolute expiries (0 = none) of keys otherwise equal. */
+export function expiryProblem(source: number, target: number, ttlToleranceMs: number): Problem | undefined {
+  if (source > 0 && target === 0) return 'ttl-lost';
+  if (source === 0 && target > 0) return 'ttl-added';
+  if (Math.abs(source - target) > ttlToleranceMs) return 'ttl-drift';
   return undefined;
 }

@@ -1,5 +1,6 @@
 import { classify } from './classify.js';
 import type { KeyState } from './key-state.js';
+import { firstLook } from './quick-compare.js';
 import { readBoth, type VerifySides } from './read-both.js';
 import type { Problem } from './report.js';
 import { sleep } from './sleep.js';
@@ -19,6 +20,7 @@ export interface CompareOutcome {
   vanished: number;
   rechecked: number;
   unsupported: number;
+  oneByOne: number;
   findings: Finding[];
 }
 
@@ -34,21 +36,16 @@ export async function compareKeys(
   signal?: AbortSignal,
 ): Promise<CompareOutcome> {
   const { options } = sides;
-  const outcome: CompareOutcome = { checked: 0, vanished: 0, rechecked: 0, unsupported: 0, findings: [] };
-  const first = await readBoth(sides, sourceNode, keys);
-  let suspects: Finding[] = [];
-  keys.forEach((key, i) => {
-    const source = first.source[i]!;
-    const target = first.target[i]!;
-    if (source.type === 'none') {
-      outcome.vanished++;
-      return;
-    }
-    outcome.checked++;
-    if (source.digest === 'unsupported') outcome.unsupported++;
-    const problem = classify(source, target, options.ttlToleranceMs);
-    if (problem) suspects.push({ key, problem, sourceNode, source, target });
-  });
+  const look = await firstLook(sides, sourceNode, keys);
+  const outcome: CompareOutcome = {
+    checked: look.checked,
+    vanished: look.vanished,
+    rechecked: 0,
+    unsupported: look.unsupported,
+    oneByOne: look.oneByOne,
+    findings: [],
+  };
+  let suspects: Finding[] = look.differences.map((difference) => ({ ...difference, sourceNode }));
   for (let attempt = 0; attempt < options.recheckAttempts && suspects.length > 0; attempt++) {
     await sleep(options.recheckMs, signal);
     const again = await readBoth(

@@ -1,9 +1,9 @@
 import { displayKey } from '../redis/display.js';
 import { absoluteExpiry } from '../redis/expiry.js';
 import { asArray, asNumber, asText, type RedisPort, type Reply } from '../redis/port.js';
+import { groupByNode } from '../redis/routing.js';
 import { execScripts, scriptCommand } from '../redis/script-runner.js';
 import { readBatchScript } from '../redis/scripts.js';
-import { groupByNode } from './routing.js';
 
 /** Elements and bytes read for an example: enough to see the difference, never a whole big key. */
 const previewElements = 16;

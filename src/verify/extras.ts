@@ -1,9 +1,9 @@
-import type { RedisPort } from '../redis/port.js';
+import { asNumber, call, cmd, type RedisPort } from '../redis/port.js';
+import { groupByNode } from '../redis/routing.js';
 import { execScripts, scriptCommand } from '../redis/script-runner.js';
 import type { Finding } from './compare-keys.js';
 import { absent } from './key-state.js';
 import type { VerifySides } from './read-both.js';
-import { groupByNode } from './routing.js';
 import { existsBatchScript } from './scripts.js';
 import { sleep } from './sleep.js';
 
@@ -28,6 +28,16 @@ export async function existing(port: RedisPort, keys: Buffer[]): Promise<Set<str
   return found;
 }
 
+/**
+ * The keys of `keys` that `port` does not hold. On a single node one EXISTS counts them first: when all are there
+ * (the usual answer), that is the whole cost; otherwise `existing` says which.
+ */
+async function absentFrom(port: RedisPort, keys: Buffer[]): Promise<Buffer[]> {
+  if (port.nodes().length === 1 && asNumber(await call(port, cmd('EXISTS', keys))) === keys.length) return [];
+  const found = await existing(port, keys);
+  return keys.filter((key) => !found.has(key.toString('latin1')));
+}
+
 export interface ExtrasOutcome {
   scanned: number;
   rechecked: number;
@@ -47,8 +57,7 @@ export async function findExtras(
   const { source, target, options } = sides;
   const outcome: ExtrasOutcome = { scanned: keys.length, rechecked: 0, findings: [] };
   if (keys.length === 0) return outcome;
-  const onSource = await existing(source, keys);
-  let suspects = keys.filter((key) => !onSource.has(key.toString('latin1')));
+  let suspects = await absentFrom(source, keys);
   for (let attempt = 0; attempt < options.recheckAttempts && suspects.length > 0; attempt++) {
     await sleep(options.recheckMs, signal);
     const [stillOnTarget, nowOnSource] = await Promise.all([

@@ -8,7 +8,7 @@ export const rawBytes = 256;
 /**
  * The fingerprint of a small value the batch script returned raw: the bytes themselves for a string, else a SHA1
  * over length-prefixed elements, sorted by bytes for hashes, sets and zsets (order-free, locale-free), in order for
- * lists. Zset scores are parsed and printed back, so two servers printing the same double differently agree.
+ * lists and stream entries (a stream also carries its last ID and consumer groups). Zset scores are parsed and printed back, so two servers printing the same double differently agree.
  */
 export function rawFingerprint(type: string, value: Reply): string {
   if (Buffer.isBuffer(value)) return `=${value.toString('latin1')}`;
@@ -20,6 +20,16 @@ export function rawFingerprint(type: string, value: Reply): string {
   };
   if (type === 'list') {
     for (const item of items) add(item);
+  } else if (type === 'stream') {
+    // [entries, meta]: each entry is [id, [field, value, …]]; meta is the last ID (and the groups' digest).
+    const [entries, meta] = value as Reply[];
+    for (const entry of Array.isArray(entries) ? entries : []) {
+      const [id, fields] = entry as [Buffer, Buffer[]];
+      add(id);
+      add(String(fields.length));
+      for (const field of fields) add(field);
+    }
+    add(Buffer.isBuffer(meta) ? meta : '');
   } else if (type === 'set') {
     for (const item of [...items].sort(Buffer.compare)) add(item);
   } else {

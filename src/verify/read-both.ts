@@ -1,8 +1,8 @@
 import type { RedisPort } from '../redis/port.js';
+import { indexesByNode } from '../redis/routing.js';
 import { digestBigKey } from './big-digest.js';
 import { fingerprint, type KeyState } from './key-state.js';
 import type { VerifyOptions } from './options.js';
-import { groupByNode } from './routing.js';
 
 export interface VerifySides {
   source: RedisPort;
@@ -25,25 +25,47 @@ export async function readBoth(
   keys: Buffer[],
 ): Promise<PairedStates> {
   const { source, target, options } = sides;
-  const groups = [...groupByNode(target, keys)];
+  const groups = [...indexesByNode(target, keys)];
   const [sourceStates, targetParts] = await Promise.all([
     fingerprint(source, sourceNode, keys, options),
-    Promise.all(groups.map(([node, group]) => fingerprint(target, node, group, options))),
+    Promise.all(
+      groups.map(([node, indexes]) =>
+        fingerprint(
+          target,
+          node,
+          indexes.map((i) => keys[i]!),
+          options,
+        ),
+      ),
+    ),
   ]);
-  const byKey = new Map<string, KeyState>();
-  groups.forEach(([, group], g) => {
-    group.forEach((key, i) => {
-      byKey.set(key.toString('latin1'), targetParts[g]![i]!);
+  const targetStates: KeyState[] = new Array(keys.length);
+  groups.forEach(([, indexes], g) => {
+    indexes.forEach((index, j) => {
+      targetStates[index] = targetParts[g]![j]!;
     });
   });
-  const targetStates = keys.map((key) => byKey.get(key.toString('latin1'))!);
+  await digestBigKeys(sides, keys, sourceStates, targetStates);
+  return { source: sourceStates, target: targetStates };
+}
 
+/**
+ * Completes the states of keys too big to fingerprint in one call, in place: those big on both sides with the same
+ * type and size are digested in chunks on each side (any other pair already differs without reading it whole).
+ */
+export async function digestBigKeys(
+  sides: VerifySides,
+  keys: Buffer[],
+  sourceStates: KeyState[],
+  targetStates: KeyState[],
+): Promise<void> {
+  const { source, target, options } = sides;
   const big: Promise<void>[] = [];
   keys.forEach((key, i) => {
     const s = sourceStates[i]!;
     const t = targetStates[i]!;
     if (s.digest !== undefined && t.digest !== undefined) return;
-    if (s.type !== t.type || s.size !== t.size) return; // already different: no need to read the whole key
+    if (s.type !== t.type || s.size !== t.size) return;
     const digest = (port: RedisPort, state: KeyState) =>
       digestBigKey(port, key, state, options.chunkSize, options.maxInlineBytes);
     big.push(
@@ -54,5 +76,4 @@ export async function readBoth(
     );
   });
   await Promise.all(big);
-  return { source: sourceStates, target: targetStates };
 }

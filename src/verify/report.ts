@@ -84,6 +84,12 @@ export interface VerifyReport extends ProblemCounts {
   remaining: number;
   /** Keys whose value could not be compared (a type this tool does not read); type and TTL still are. */
   unsupported: number;
+  /**
+   * Keys compared one by one because the digests of their batch differed (or their expiries did): a cost, not a
+   * difference. Near 0 after a clean copy; high when live writes land during the run, or when the two servers
+   * order or print values differently (then each such batch costs a second read on both sides).
+   */
+  comparedOneByOne: number;
   sourceCommands: number;
   sourceCommandsPerKey: number;
   estimatedCostUsd: number;

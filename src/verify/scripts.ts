@@ -50,10 +50,13 @@ end
 -- What a stream carries besides entries and what the copy recreates: last ID, groups and their last-delivered IDs.
 local function streamMeta(k)
   local info = redis.call('XINFO', 'STREAM', k)
-  local last = ''
-  for i = 1, #info, 2 do if info[i] == 'last-generated-id' then last = info[i + 1] end end
+  local last, groupCount = '', 0
+  for i = 1, #info, 2 do
+    if info[i] == 'last-generated-id' then last = info[i + 1] elseif info[i] == 'groups' then groupCount = info[i + 1] end
+  end
   local acc = {0, 0, 0, 0, 0}
-  local groups = redis.call('XINFO', 'GROUPS', k)
+  -- XINFO GROUPS only when there are groups: most streams have none, and every call costs the server.
+  local groups = groupCount > 0 and redis.call('XINFO', 'GROUPS', k) or {}
   for g = 1, #groups do
     local name, delivered = '', ''
     local group = groups[g]
@@ -62,17 +65,18 @@ local function streamMeta(k)
     end
     xorInto(acc, redis.sha1hex(lp(name) .. delivered))
   end
-  return last .. '|' .. accHex(acc)
+  return groupCount > 0 and last .. '|' .. accHex(acc) or last
 end
 `;
 
 /**
- * Fingerprints a batch. ARGV: limit (elements digested inline), maxInlineBytes (string bytes), rawElements,
- * rawBytes, key… . Returns nowMs, then per key: type, pttl, size, fingerprint. The fingerprint is the value itself
- * for small keys (strings up to rawBytes, hashes, sets, zsets and lists up to rawElements: hashing them in Lua
- * would cost the server more than sending them), a SHA1 digest computed here up to `limit` elements, and false
- * for bigger keys, which are digested in chunks. Both sides pick by size, so equal keys get the same kind.
- * TIME and PTTL are read in the same atomic call, so now + pttl is the key's absolute expiry on that server.
+ * Fingerprints a batch key by key (the compare of keys whose batch digests differed, and every re-check). ARGV:
+ * limit (elements digested inline), maxInlineBytes (string bytes), rawElements, rawBytes, key… . Returns nowMs,
+ * then per key: type, pttl, size, fingerprint. The fingerprint is the value itself for small keys (strings up to
+ * rawBytes; hashes, sets, zsets, lists and streams up to rawElements, a stream as {entries, last ID and groups}),
+ * a SHA1 digest computed here up to `limit` elements, and false for bigger keys, which are digested in chunks. Both
+ * sides pick by size, so equal keys get the same kind. TIME and PTTL are read in the same atomic call, so
+ * now + pttl is the key's absolute expiry on that server.
  */
 export const fingerprintBatchScript = `${helpers}
 local t = redis.call('TIME')
@@ -84,58 +88,71 @@ local rawBytes = tonumber(ARGV[4])
 local types, pttls = {}, {}
 -- Every expiry first: PTTL follows the clock while the script runs, and digests take time.
 for i = 5, #ARGV do
-  types[i] = redis.call('TYPE', ARGV[i]).ok
-  pttls[i] = types[i] == 'none' and -2 or redis.call('PTTL', ARGV[i])
+  local pttl = redis.call('PTTL', ARGV[i])
+  pttls[i] = pttl
+  types[i] = pttl == -2 and 'none' or redis.call('TYPE', ARGV[i]).ok
 end
+-- Every redis.call costs the server about as much as a small value's bytes: lists, zsets and streams are read with
+-- a bounded range first, and their size is only asked for when that range is full.
 local out = {now}
 for i = 5, #ARGV do
   local k = ARGV[i]
   local ty = types[i]
-  local pttl, size, digest = pttls[i], 0, false
-  if ty ~= 'none' then
-    if ty == 'string' then
-      size = redis.call('STRLEN', k)
-      if size <= rawBytes then digest = redis.call('GET', k)
-      elseif size <= maxBytes then digest = redis.sha1hex(redis.call('GET', k)) end
-    elseif ty == 'hash' then
-      size = redis.call('HLEN', k)
-      if size <= rawElements then digest = redis.call('HGETALL', k)
-      elseif size <= limit then
-        local acc = {0, 0, 0, 0, 0}
-        pairsXor(acc, redis.call('HGETALL', k), 'hash')
-        digest = accHex(acc)
-      end
-    elseif ty == 'set' then
-      size = redis.call('SCARD', k)
-      if size <= rawElements then digest = redis.call('SMEMBERS', k)
-      elseif size <= limit then
-        local acc = {0, 0, 0, 0, 0}
-        membersXor(acc, redis.call('SMEMBERS', k))
-        digest = accHex(acc)
-      end
-    elseif ty == 'zset' then
+  local size, digest = 0, false
+  if ty == 'string' then
+    size = redis.call('STRLEN', k)
+    if size <= rawBytes then digest = redis.call('GET', k)
+    elseif size <= maxBytes then digest = redis.sha1hex(redis.call('GET', k)) end
+  elseif ty == 'hash' then
+    size = redis.call('HLEN', k)
+    if size <= rawElements then digest = redis.call('HGETALL', k)
+    elseif size <= limit then
+      local acc = {0, 0, 0, 0, 0}
+      pairsXor(acc, redis.call('HGETALL', k), 'hash')
+      digest = accHex(acc)
+    end
+  elseif ty == 'set' then
+    size = redis.call('SCARD', k)
+    if size <= rawElements then digest = redis.call('SMEMBERS', k)
+    elseif size <= limit then
+      local acc = {0, 0, 0, 0, 0}
+      membersXor(acc, redis.call('SMEMBERS', k))
+      digest = accHex(acc)
+    end
+  elseif ty == 'zset' then
+    digest = redis.call('ZRANGE', k, 0, rawElements, 'WITHSCORES')
+    size = #digest / 2
+    if size > rawElements then
       size = redis.call('ZCARD', k)
-      if size <= rawElements then digest = redis.call('ZRANGE', k, 0, -1, 'WITHSCORES')
-      elseif size <= limit then
+      digest = false
+      if size <= limit then
         local acc = {0, 0, 0, 0, 0}
         pairsXor(acc, redis.call('ZRANGE', k, 0, -1, 'WITHSCORES'), 'zset')
         digest = accHex(acc)
       end
-    elseif ty == 'list' then
+    end
+  elseif ty == 'list' then
+    digest = redis.call('LRANGE', k, 0, rawElements)
+    size = #digest
+    if size > rawElements then
       size = redis.call('LLEN', k)
-      if size <= rawElements then digest = redis.call('LRANGE', k, 0, -1)
-      elseif size <= limit then digest = listDigest(redis.call('LRANGE', k, 0, -1)) end
-    elseif ty == 'stream' then
+      digest = size <= limit and listDigest(redis.call('LRANGE', k, 0, -1))
+    end
+  elseif ty == 'stream' then
+    local entries = redis.call('XRANGE', k, '-', '+', 'COUNT', rawElements + 1)
+    size = #entries
+    if size <= rawElements then digest = {entries, streamMeta(k)}
+    else
       size = redis.call('XLEN', k)
       if size <= limit then digest = entriesDigest(redis.call('XRANGE', k, '-', '+')) .. '|' .. streamMeta(k) end
-    elseif ty == 'ReJSON-RL' then
-      digest = redis.sha1hex(redis.call('JSON.GET', k))
-    else
-      digest = 'unsupported'
     end
+  elseif ty == 'ReJSON-RL' then
+    digest = redis.sha1hex(redis.call('JSON.GET', k))
+  elseif ty ~= 'none' then
+    digest = 'unsupported'
   end
   out[#out + 1] = ty
-  out[#out + 1] = pttl
+  out[#out + 1] = pttls[i]
   out[#out + 1] = size
   out[#out + 1] = digest
 end
@@ -184,6 +201,172 @@ elseif ty == 'stream' then
   return {entries[#entries][1], entriesDigest(entries), #entries}
 end
 return redis.error_reply('ERR cannot digest type ' .. ty)
+`;
+
+/**
+ * One digest per batch instead of one fingerprint per key: the fast path of a compare. ARGV: limit, maxBytes,
+ * groups, the size of each group, key… (in group order). Returns {nowMs, {pttl…}, {digest per group…},
+ * {index, type, size per big key…}, unsupported}. Both sides run it on the same keys in the same order (per target
+ * node for a cluster), so equal digests mean equal keys and only each key's expiry is left to compare; a group whose
+ * digests differ is compared key by key (fingerprintBatchScript).
+ *
+ * The digest covers each key's type and value, not its name (both sides digest the same list), in an unambiguous
+ * encoding: a one-letter tag and a length prefix per piece, and each collection as one string.format of its
+ * elements with %q (quoted, so element boundaries stay apart). Hash fields and set members are sorted, zsets kept in
+ * ZRANGE order (score, then member bytes) with scores printed with %.17g, lists and stream entries in order. A sort
+ * that disagrees between two servers (Lua compares with the locale's strcoll) can only make equal batches look
+ * different, which the key-by-key compare then clears. Keys past `limit` elements or `maxBytes` bytes enter as type
+ * and size only, and are listed for a digest in chunks. Pieces are folded into a running SHA1 past maxBytes, so
+ * memory stays bounded. Hashing here costs the server less than sending the values costs the client.
+ */
+export const batchDigestScript = `${helpers}
+-- Numbers passed to redis.call are printed to strings on every call: range bounds stay strings.
+-- Past 3000 elements a key is digested in chunks: HMGET takes its fields through unpack, limited to 8000 values.
+local limitCount, maxCount = math.min(tonumber(ARGV[1]), 3000), tonumber(ARGV[2])
+local limit, maxBytes, hints = tostring(limitCount), ARGV[2], ARGV[3]
+local countPlusOne = tostring(limitCount + 1)
+local groups = tonumber(ARGV[4])
+local first = 5 + groups
+-- The source answers each key's type as one letter; the target takes them as hints and skips TYPE.
+local codes = {string = 's', hash = 'h', list = 'l', set = 'S', zset = 'z', stream = 'x', none = 'n'}
+local typeOf = {}
+for name, code in pairs(codes) do typeOf[string.byte(code)] = name end
+typeOf[string.byte('n')] = nil
+local wantTypes = hints == ''
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local pttls, types, hinted, found = {}, {}, {}, {}
+-- Every expiry first: PTTL follows the clock while the script runs.
+for i = first, #ARGV do
+  local n = i - first + 1
+  local pttl = redis.call('PTTL', ARGV[i])
+  pttls[n] = pttl
+  if pttl == -2 then
+    types[i] = 'none'
+  else
+    local hint = not wantTypes and typeOf[string.byte(hints, n)]
+    if hint then
+      types[i], hinted[i] = hint, true
+    else
+      types[i] = redis.call('TYPE', ARGV[i]).ok
+    end
+  end
+  if wantTypes then found[n] = codes[types[i]] or '?' end
+end
+-- Each element %q-quoted, in one string.format per 4000 elements (unpack's limit is 8000 values).
+local formats = {}
+local function quoted(items)
+  local n = #items
+  if n > 4000 then
+    local pieces = {}
+    for from = 1, n, 4000 do pieces[#pieces + 1] = quoted({unpack(items, from, math.min(n, from + 3999))}) end
+    return table.concat(pieces)
+  end
+  local format = formats[n]
+  if not format then
+    format = string.rep('%q', n)
+    formats[n] = format
+  end
+  return string.format(format, unpack(items))
+end
+-- Each piece is a tag letter and its length ('s12:'), then the bytes; the prefixes are cached per tag.
+local prefixes = setmetatable({}, {__index = function(cache, tag)
+  local byLength = setmetatable({}, {__index = function(lengths, len)
+    local prefix = tag .. len .. ':'
+    lengths[len] = prefix
+    return prefix
+  end})
+  cache[tag] = byLength
+  return byLength
+end})
+local parts, count, bytes, acc = {}, 0, 0, ''
+local function put(tag, value)
+  local len = #value
+  parts[count + 1] = prefixes[tag][len]
+  parts[count + 2] = value
+  count = count + 2
+  bytes = bytes + len
+  if bytes > maxCount then
+    acc = redis.sha1hex(acc .. table.concat(parts, '', 1, count))
+    parts, count, bytes = {}, 0, 0
+  end
+end
+local big, unsupported = {}, 0
+local function bigKey(i, ty, size)
+  put('b', ty .. ':' .. size)
+  big[#big + 1] = i - first + 1
+  big[#big + 1] = ty
+  big[#big + 1] = size
+end
+-- Hash fields or set members, sorted; nil for a key past the limit (then entered as big). These types have no
+-- bounded read, so their size is asked first.
+local function sorted(i, ty, sizeCommand, readCommand)
+  local size = redis.call(sizeCommand, ARGV[i])
+  if size > limitCount then
+    bigKey(i, ty, size)
+    return nil
+  end
+  local items = redis.call(readCommand, ARGV[i])
+  table.sort(items)
+  return items
+end
+local function encode(i)
+  local k, ty = ARGV[i], types[i]
+  if ty == 'string' then
+    local value = redis.call('GETRANGE', k, '0', maxBytes)
+    if #value > maxCount then return bigKey(i, ty, redis.call('STRLEN', k)) end
+    put('s', value)
+  elseif ty == 'list' then
+    local items = redis.call('LRANGE', k, '0', limit)
+    if #items > limitCount then return bigKey(i, ty, redis.call('LLEN', k)) end
+    put('l', quoted(items))
+  elseif ty == 'zset' then
+    local items = redis.call('ZRANGE', k, '0', limit, 'WITHSCORES')
+    if #items > 2 * limitCount then return bigKey(i, ty, redis.call('ZCARD', k)) end
+    put('z', quoted(items))
+  elseif ty == 'hash' then
+    local fields = sorted(i, ty, 'HLEN', 'HKEYS')
+    if fields then
+      put('h', quoted(fields))
+      put('v', quoted(redis.call('HMGET', k, unpack(fields))))
+    end
+  elseif ty == 'set' then
+    local members = sorted(i, ty, 'SCARD', 'SMEMBERS')
+    if members then put('S', quoted(members)) end
+  elseif ty == 'stream' then
+    local entries = redis.call('XRANGE', k, '-', '+', 'COUNT', countPlusOne)
+    if #entries > limitCount then return bigKey(i, ty, redis.call('XLEN', k)) end
+    put('x', tostring(#entries))
+    for j = 1, #entries do
+      put('e', entries[j][1])
+      put('f', quoted(entries[j][2]))
+    end
+    put('m', streamMeta(k))
+  elseif ty == 'ReJSON-RL' then
+    put('j', redis.sha1hex(redis.call('JSON.GET', k)))
+  elseif ty == 'none' then
+    put('n', '')
+  else
+    put('u', ty)
+    unsupported = unsupported + 1
+  end
+end
+local digests = {}
+local i = first
+for g = 1, groups do
+  for _ = 1, tonumber(ARGV[4 + g]) do
+    -- A hinted type is proven by its read command (each works on one type only); WRONGTYPE means the hint was
+    -- wrong, and TYPE says what the key is. The failed read happens before anything is added to the digest.
+    if not hinted[i] or pcall(encode, i) == false then
+      if hinted[i] then types[i] = redis.call('TYPE', ARGV[i]).ok end
+      encode(i)
+    end
+    i = i + 1
+  end
+  digests[g] = redis.sha1hex(acc .. table.concat(parts, '', 1, count))
+  parts, count, bytes, acc = {}, 0, 0, ''
+end
+return {now, pttls, digests, big, unsupported, table.concat(found)}
 `;
 
 /** Which keys exist. ARGV: key… . Returns a string of '1'/'0', one per key (one billed command per batch). */

@@ -52,7 +52,7 @@ export async function verifyKeys(
     sideCounts(target, true),
   ]);
   const log = new FindingLog(options.maxExamples);
-  const tally = { checked: 0, vanished: 0, rechecked: 0, unsupported: 0, targetScanned: 0 };
+  const tally = { checked: 0, vanished: 0, rechecked: 0, unsupported: 0, oneByOne: 0, targetScanned: 0 };
   let total = sourceCounts.dbsize + targetCounts.dbsize;
   const progress = () =>
     run.onProgress?.({
@@ -139,6 +139,7 @@ export async function verifyKeys(
     repaired: log.repaired,
     remaining: log.remaining,
     unsupported: tally.unsupported,
+    comparedOneByOne: tally.oneByOne,
     sourceCommands,
     sourceCommandsPerKey: tally.checked > 0 ? Number((sourceCommands / tally.checked).toFixed(5)) : 0,
     estimatedCostUsd: estimateCostUsd(sourceCommands),
@@ -153,10 +154,11 @@ export async function verifyKeys(
 }
 
 function addCompare(
-  tally: { checked: number; vanished: number; rechecked: number; unsupported: number },
+  tally: { checked: number; vanished: number; rechecked: number; unsupported: number; oneByOne: number },
   outcome: CompareOutcome,
 ) {
   tally.checked += outcome.checked;
+  tally.oneByOne += outcome.oneByOne;
   tally.vanished += outcome.vanished;
   tally.rechecked += outcome.rechecked;
   tally.unsupported += outcome.unsupported;

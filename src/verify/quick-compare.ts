@@ -1,0 +1,165 @@
+import { absoluteExpiry } from '../redis/expiry.js';
+import { asArray, asNumber, asText, type RedisPort } from '../redis/port.js';
+import { groupByNode } from '../redis/routing.js';
+import { execScripts, scriptCommand } from '../redis/script-runner.js';
+import { classify, expiryProblem } from './classify.js';
+import type { KeyState } from './key-state.js';
+import { digestBigKeys, readBoth, type VerifySides } from './read-both.js';
+import type { Problem } from './report.js';
+import { batchDigestScript } from './scripts.js';
+
+export interface Difference {
+  key: Buffer;
+  problem: Problem;
+  source: KeyState;
+  target: KeyState;
+}
+
+export interface FirstLook {
+  checked: number;
+  vanished: number;
+  unsupported: number;
+  /** Keys compared one by one, because their batch's digests (or their expiries) differed. */
+  oneByOne: number;
+  /** Keys found different, with both sides' states. */
+  differences: Difference[];
+}
+
+/** One side's answer to batchDigestScript for some groups of keys. */
+interface BatchDigest {
+  now: number;
+  pttls: number[];
+  digests: string[];
+  /** Keys entered by type and size only (too big), by index in the list sent. */
+  big: Array<{ index: number; type: string; size: number }>;
+  unsupported: number;
+  /** One letter per key saying its type (s, h, l, S, z, x; n when absent; ? otherwise), a hint for the other side. */
+  types: string;
+}
+
+/**
+ * The first compare of a batch: one digest per side (per target node for a cluster) over every key's type and
+ * value, plus each key's expiry. When the digests agree, only expiries and big keys (digested in chunks) are left
+ * to compare; when they differ, that group of keys is compared key by key. Exact either way: equal digests mean
+ * equal keys, and every key of a differing group gets the full compare.
+ */
+export async function firstLook(sides: VerifySides, sourceNode: string, keys: Buffer[]): Promise<FirstLook> {
+  const { source, target, options } = sides;
+  const groups = [...groupByNode(target, keys)].map(([node, group]) => ({ node, keys: group }));
+  // The source goes first: its types spare the target a TYPE call per key (the target's reads still prove them).
+  const onSource = await batchDigest(
+    source,
+    sourceNode,
+    groups.map((group) => group.keys),
+    '',
+    sides,
+  );
+  let offset = 0;
+  const onTarget = await Promise.all(
+    groups.map((group) => {
+      const hints = onSource.types.slice(offset, offset + group.keys.length);
+      offset += group.keys.length;
+      return batchDigest(target, group.node, [group.keys], hints, sides);
+    }),
+  );
+
+  const look: FirstLook = {
+    checked: 0,
+    vanished: 0,
+    unsupported: onSource.unsupported,
+    oneByOne: 0,
+    differences: [],
+  };
+  const oneByOne: Buffer[] = []; // keys to compare key by key
+  const big: { keys: Buffer[]; source: KeyState[]; target: KeyState[] } = {
+    keys: [],
+    source: [],
+    target: [],
+  };
+  const bigAt = new Map(onSource.big.map((entry) => [entry.index, entry]));
+  let at = 0; // position in the source's list, which is the groups one after another
+  groups.forEach((group, g) => {
+    const other = onTarget[g]!;
+    const same = onSource.digests[g] === other.digests[0];
+    group.keys.forEach((key, j) => {
+      const index = at++;
+      const pttl = onSource.pttls[index]!;
+      if (pttl === -2) {
+        look.vanished++;
+        return;
+      }
+      look.checked++;
+      if (!same) {
+        oneByOne.push(key);
+        return;
+      }
+      const sourceExpiry = absoluteExpiry(pttl, onSource.now);
+      const targetExpiry = absoluteExpiry(other.pttls[j]!, other.now);
+      const entry = bigAt.get(index);
+      if (entry) {
+        // Same type and size on both sides (the digests say so): the chunked digests decide.
+        big.keys.push(key);
+        big.source.push({ type: entry.type, size: entry.size, expireAt: sourceExpiry, digest: undefined });
+        big.target.push({ type: entry.type, size: entry.size, expireAt: targetExpiry, digest: undefined });
+        return;
+      }
+      const problem = expiryProblem(sourceExpiry, targetExpiry, options.ttlToleranceMs);
+      if (problem) oneByOne.push(key);
+    });
+  });
+
+  look.oneByOne = oneByOne.length;
+  const [states] = await Promise.all([
+    oneByOne.length > 0 ? readBoth(sides, sourceNode, oneByOne) : undefined,
+    digestBigKeys(sides, big.keys, big.source, big.target),
+  ]);
+  const record = (key: Buffer, source: KeyState, target: KeyState) => {
+    const problem = classify(source, target, options.ttlToleranceMs);
+    if (problem) look.differences.push({ key, problem, source, target });
+  };
+  oneByOne.forEach((key, i) => {
+    record(key, states!.source[i]!, states!.target[i]!);
+  });
+  big.keys.forEach((key, i) => {
+    record(key, big.source[i]!, big.target[i]!);
+  });
+  return look;
+}
+
+async function batchDigest(
+  port: RedisPort,
+  node: string,
+  groups: Buffer[][],
+  hints: string,
+  sides: VerifySides,
+): Promise<BatchDigest> {
+  const { chunkSize, maxInlineBytes } = sides.options;
+  const command = scriptCommand(batchDigestScript, undefined, [
+    chunkSize,
+    maxInlineBytes,
+    hints,
+    groups.length,
+    ...groups.map((group) => group.length),
+    ...groups.flat(),
+  ]);
+  const [reply] = await execScripts(port, [command], [batchDigestScript], node);
+  if (reply instanceof Error) throw reply;
+  const [now, pttls, digests, big, unsupported, types] = asArray(reply);
+  const flatBig = asArray(big);
+  const bigKeys: BatchDigest['big'] = [];
+  for (let i = 0; i + 2 < flatBig.length; i += 3) {
+    bigKeys.push({
+      index: asNumber(flatBig[i]) - 1,
+      type: asText(flatBig[i + 1]),
+      size: asNumber(flatBig[i + 2]),
+    });
+  }
+  return {
+    now: asNumber(now),
+    pttls: asArray(pttls) as number[],
+    digests: asArray(digests).map(asText),
+    big: bigKeys,
+    unsupported: asNumber(unsupported),
+    types: asText(types),
+  };
+}
