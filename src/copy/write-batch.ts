@@ -82,10 +82,11 @@ function packCalls(
   policy: ConflictPolicy,
 ): Array<{ command: Command; indexes: number[] }> {
   const calls: Array<{ command: Command; indexes: number[] }> = [];
-  for (const indexes of indexesByNode(
+  const byNode = indexesByNode(
     target,
     writes.map((write) => write.key),
-  ).values()) {
+  );
+  for (const indexes of byNode.values()) {
     let members: number[] = [];
     let bytes = 0;
     const flush = () => {
