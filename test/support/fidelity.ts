@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Cluster, Redis } from 'ioredis';
 import { expect } from 'vitest';
-import { expiries } from './servers.js';
+import { digest, expiries, type TestCluster, type TestServer } from './servers.js';
 
 /** A checkpoint path in a fresh temp dir. */
 export const tempCheckpoint = (): string =>
@@ -40,5 +40,17 @@ export async function expectSameKeys(source: Redis, target: Redis | Cluster): Pr
       ];
     };
     expect(await info(target), key.toString('latin1')).toEqual(await info(source));
+  }
+}
+
+/** The target holds exactly the source's data: the same DEBUG DIGEST, and what the digest does not see. */
+export async function expectSameData(source: TestServer, target: TestServer | TestCluster): Promise<void> {
+  expect(await digest(target)).toBe(await digest(source));
+  const [from, to] = [source.client(), target.client()];
+  try {
+    await expectSameKeys(from, to);
+  } finally {
+    from.disconnect();
+    to.disconnect();
   }
 }
