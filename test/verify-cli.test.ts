@@ -111,6 +111,20 @@ describe('migrate verify (CLI)', () => {
     expect(result.code).toBe(3);
   });
 
+  it('exits 2 at once, naming the refusal, when the target refuses scripts (not a connection fault: no retries)', async () => {
+    const noScripts = await startRedis({
+      args: ['--rename-command', 'EVAL', '', '--rename-command', 'EVALSHA', ''],
+    });
+    const before = await scriptCalls(sourceClient);
+    const result = await runCli(['verify', '--source', source.url, '--target', noScripts.url, '--full']);
+    expect(result.code, result.stderr).toBe(2);
+    expect(result.stderr).toMatch(
+      /verify could not read a batch: the server answered ERR unknown command.*\n.*allow them there/,
+    );
+    expect(hasStackTrace(result.stderr)).toBe(false);
+    // One read of the source's batch, not one per retry.
+    expect((await scriptCalls(sourceClient)) - before).toBe(1);
+  });
   it('stops on SIGINT during --full: exits 130 with one line on stderr and a report marked interrupted', async () => {
     // An empty target: every key is missing, and its re-check waits 10 minutes unless the run is stopped.
     const empty = await startRedis();

@@ -178,6 +178,14 @@ async function withRetries<T>(body: () => Promise<T>, signal?: AbortSignal): Pro
       if (error instanceof MigrateError) throw error;
       const fatal = error instanceof Error ? (fatalReplyError(error, 'source') ?? undefined) : undefined;
       if (fatal) throw fatal;
+      // An ERR reply (a refused script, an unknown command) is the same on every attempt, and no connection fault.
+      if (/^ERR\b/.test(messageOf(error))) {
+        throw new MigrateError(`verify could not read a batch: the server answered ${messageOf(error)}`, {
+          code: ExitCode.usage,
+          hint: 'verify runs Lua scripts (EVAL/EVALSHA) on both ends: allow them there, then run verify again',
+          cause: error,
+        });
+      }
       if (attempt >= batchAttempts || signal?.aborted) {
         throw new MigrateError(`verify could not read a batch: ${messageOf(error)}`, {
           code: ExitCode.connect,
