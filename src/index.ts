@@ -6,6 +6,7 @@ export type { CopyCounts, CopyReport, KeyFailure } from './copy/report.js';
 export { ExitCode, MigrateError } from './errors.js';
 export { type EndpointOptions, openEndpoint } from './redis/connect.js';
 export type { Command, RedisPort, Reply } from './redis/port.js';
+export { boundedReconnect, type ReconnectPolicy } from './redis/reconnect.js';
 export { redactUrl } from './redis/url.js';
 export { defaultSyncOptions, type SyncOptions } from './sync/options.js';
 export { syncKeys } from './sync/sync-keys.js';

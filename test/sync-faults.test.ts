@@ -5,6 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
 import { seedTypeSamples } from '../fixtures/dataset.js';
 import { openEndpoint } from '../src/redis/connect.js';
+import { cmd } from '../src/redis/port.js';
 import { defaultSyncOptions } from '../src/sync/options.js';
 import type { SyncStatus } from '../src/sync/status.js';
 import { syncKeys } from '../src/sync/sync-keys.js';
@@ -17,6 +18,7 @@ import {
   waitFor,
   writeChanges,
 } from './support/sync.js';
+import { startTcpProxy } from './support/tcp-proxy.js';
 
 afterAll(stopAll);
 
@@ -77,6 +79,77 @@ describe('migrate sync under faults', () => {
     expect(report.deadLetters).toEqual([]);
     await expectConverged(source, sourceClient, target, target.client());
   }, 40_000);
+
+  it('keeps reconnecting through a target outage longer than a one-shot command rides out: no dead letters, converges', async () => {
+    const source = await startRedis({ args: notifyArgs });
+    const target = await startRedis();
+    const sourceClient = source.client();
+    await seedTypeSamples(sourceClient, 'seed:');
+    // Copy and verify give up after ~20 s of attempts; shrunk here to ~0.1 s so a 3 s outage outlasts it many times.
+    const shortReconnect = { attempts: 3, stepMs: 20, maxDelayMs: 100 };
+    // A port opened like sync's but not given to it: proof that this outage closes a bounded client for good.
+    const bystander = await openEndpoint({ role: 'target', url: target.url, reconnect: shortReconnect });
+    const stopWriting = new AbortController();
+    const { report, statuses } = await syncWhile(
+      source,
+      target,
+      async () => {
+        const writing = writeChanges(sourceClient, 'o:', stopWriting.signal);
+        await sleep(500);
+        await target.kill('SIGKILL');
+        await sleep(3000); // writes keep coming; their copies fail and wait in the retry queue
+        await target.restart();
+        await sleep(1000);
+        stopWriting.abort();
+        await writing;
+      },
+      // Retry budget (10 attempts, ≥ 5.5 s of backoff alone) longer than the outage: nothing may be dead-lettered.
+      { retryBaseMs: 100, retryMaxMs: 2000 },
+      false,
+      shortReconnect,
+    );
+    const [afterOutage] = await bystander.exec([cmd('PING', [])]).catch((error: Error) => [error]);
+    expect(String(afterOutage)).toMatch(/Connection is closed/);
+    await bystander.close();
+    expect(Math.max(...statuses.map((s) => s.retryQueue))).toBeGreaterThan(0);
+    expect(report.deadLetters).toEqual([]);
+    expect(report.gaps).toBeGreaterThanOrEqual(1); // the restarted (empty) target was noticed and reconciled
+    expect(report.drained).toBe(true);
+    await expectConverged(source, sourceClient, target, target.client());
+  }, 30_000);
+
+  it('after a network outage longer than the retry budget, retries at once, dead letters included, and converges', async () => {
+    const source = await startRedis({ args: notifyArgs });
+    const target = await startRedis();
+    const proxy = await startTcpProxy(target.host, target.port);
+    const sourceClient = source.client();
+    await seedTypeSamples(sourceClient, 'seed:');
+    const stopWriting = new AbortController();
+    const { report, statuses } = await syncWhile(
+      source,
+      { url: proxy.url },
+      async ({ latest }) => {
+        const writing = writeChanges(sourceClient, 'n:', stopWriting.signal);
+        await sleep(500);
+        proxy.cut(); // the target keeps its data and run_id: no restart for a reconciliation to notice
+        await sleep(500);
+        stopWriting.abort(); // the last changes land during the outage: only their retries can carry them
+        await writing;
+        await waitFor('dead letters', () => (latest()?.deadLetters ?? 0) > 0);
+        await sleep(500);
+        proxy.restore();
+      },
+      { maxRetries: 3, retryBaseMs: 50, retryMaxMs: 100 },
+      false,
+      { attempts: 3, stepMs: 20, maxDelayMs: 100 },
+    );
+    await proxy.stop();
+    expect(Math.max(...statuses.map((s) => s.deadLetters))).toBeGreaterThan(0);
+    expect(report.deadLetters).toEqual([]);
+    expect(report.gaps).toBe(0);
+    expect(report.drained).toBe(true);
+    await expectConverged(source, sourceClient, target, target.client());
+  }, 30_000);
 
   it('dead-letters a key after --max-retries, keeps the queue durable, and applies it once the target recovers', async () => {
     const source = await startRedis({ args: notifyArgs });

@@ -11,6 +11,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { seedTypeSamples } from '../fixtures/dataset.js';
+import { openEndpoint } from '../src/redis/connect.js';
+import { syncStatusKey } from '../src/sync/options.js';
+import { publishStatus, type SyncStatus, staleAfterMs } from '../src/sync/status.js';
 import { hasStackTrace, runCli } from './support/cli.js';
 import { digest, startRedis, stopAll, type TestServer } from './support/servers.js';
 import {
@@ -178,4 +181,57 @@ describe('migrate sync (CLI)', () => {
     expect(reserved).toEqual(['__migrate:sync']);
     expect(targetDigest).toBe(await digest(source));
   }, 60_000);
+
+  it('status calls a sync stale once its heartbeat is older than 5 s without a last word, and names its pid', async () => {
+    const target = await startRedis();
+    const noSource = { MIGRATE_SOURCE_URL: '', UPSTASH_REDIS_REST_URL: '' };
+    const publish = async (heartbeatAt: number) => {
+      const port = await openEndpoint({ role: 'target', url: target.url });
+      try {
+        await publishStatus(port, syncStatusKey, publishedStatus(heartbeatAt));
+      } finally {
+        await port.close();
+      }
+    };
+    const statusJson = async () => {
+      const result = await runCli(['status', '--target', target.url, '--json'], noSource);
+      expect(result.code, result.stderr).toBe(0);
+      return JSON.parse(result.stdout) as { sync?: { heartbeat: string; heartbeatAgeMs: number } };
+    };
+
+    await publish(Date.now()); // a sync beating now
+    expect((await statusJson()).sync?.heartbeat).toBe('alive');
+
+    // The same sync, killed mid-stream (kill -9, crash): its last heartbeat stays behind, still 'streaming'.
+    await publish(Date.now() - 2 * staleAfterMs);
+    const stale = (await statusJson()).sync;
+    expect(stale).toMatchObject({ heartbeat: 'stale', stage: 'streaming', pid: 424242, host: 'sync-host' });
+    expect(stale?.heartbeatAgeMs).toBeGreaterThan(staleAfterMs);
+    const human = await runCli(['status', '--target', target.url], noSource);
+    expect(human.code, human.stderr).toBe(0);
+    expect(human.stdout).toMatch(/sync\s+stale: last heartbeat \d+\.\d s ago \(pid 424242 on sync-host\)/);
+    expect(human.stdout).toMatch(/sync stage\s+streaming/);
+  }, 20_000);
 });
+
+/** What a sync publishes each second, as of `heartbeatAt`. */
+function publishedStatus(heartbeatAt: number): SyncStatus {
+  return {
+    stage: 'streaming',
+    lagMs: 0,
+    eventsPerSec: 0,
+    appliedPerSec: 0,
+    events: 40,
+    applied: 40,
+    queueDepth: 0,
+    retryQueue: 0,
+    deadLetters: 0,
+    gaps: 0,
+    reconciliations: 0,
+    initialCopyScanned: 10,
+    startedAt: new Date(heartbeatAt - 60_000).toISOString(),
+    heartbeatAt: new Date(heartbeatAt).toISOString(),
+    pid: 424242,
+    host: 'sync-host',
+  };
+}

@@ -6,6 +6,7 @@ import { ExitCode, MigrateError, usageError } from '../errors.js';
 import { connectionError } from './connection-errors.js';
 import { IoredisPort } from './ioredis-port.js';
 import type { RedisPort } from './port.js';
+import type { ReconnectPolicy } from './reconnect.js';
 import { openRestPort } from './rest/open-rest.js';
 import { type EndpointAddress, parseEndpointUrl } from './url.js';
 
@@ -25,6 +26,11 @@ export interface EndpointOptions {
   connectTimeoutMs?: number | undefined;
   /** Apply Upstash's rules (rate, quota handling) whatever the host; detected from host and INFO when undefined. */
   upstash?: boolean | undefined;
+  /**
+   * After the first connect, how a lost connection is retried before commands fail for good (before it, a failure
+   * is reported at once). `syncKeys` lifts the attempt cap for as long as it runs. @default boundedReconnect
+   */
+  reconnect?: ReconnectPolicy | undefined;
 }
 
 const isUpstashHost = (host: string): boolean => /(^|\.)upstash\.io$/i.test(host);
@@ -53,10 +59,7 @@ export async function openEndpoint(options: EndpointOptions): Promise<RedisPort>
   }
   const upstash = options.upstash ?? (isUpstashHost(address.host) || /upstash/i.test(info));
   const clusterMode = options.cluster ?? /cluster_enabled:1/.test(info);
-  if (!clusterMode) {
-    allowReconnects(first);
-    return new IoredisPort(first, address.label, upstash);
-  }
+  if (!clusterMode) return new IoredisPort(first, address.label, upstash, options.reconnect);
   first.disconnect();
   if (address.db !== 0)
     throw usageError(`${options.role}: cluster mode has only database 0 (${address.label})`);
@@ -76,7 +79,7 @@ export async function openEndpoint(options: EndpointOptions): Promise<RedisPort>
     cluster.disconnect();
     throw connectionError(options.role, address.label, error, secrets, address.tls);
   }
-  return new IoredisPort(cluster, address.label, upstash);
+  return new IoredisPort(cluster, address.label, upstash, options.reconnect);
 }
 
 function ioredisOptions(address: EndpointAddress, options: EndpointOptions): RedisOptions {
@@ -114,9 +117,4 @@ function tlsOptions(address: EndpointAddress, options: EndpointOptions): Connect
     }
   }
   return tls;
-}
-
-/** After a successful connect, ride out short outages (failover, restart) instead of failing every command. */
-function allowReconnects(client: Redis): void {
-  client.options.retryStrategy = (times) => (times > 20 ? null : Math.min(100 * times, 2000));
 }

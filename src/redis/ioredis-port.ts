@@ -1,6 +1,7 @@
 import calculateSlot from 'cluster-key-slot';
 import { Cluster, type Redis } from 'ioredis';
 import type { Command, PortStats, RedisPort, Reply, Topology } from './port.js';
+import { applyReconnectPolicy, boundedReconnect, type ReconnectPolicy } from './reconnect.js';
 
 const redirectError = /^(MOVED|ASK|TRYAGAIN|CLUSTERDOWN)\b/;
 
@@ -13,8 +14,11 @@ export class IoredisPort implements RedisPort {
     readonly client: Redis | Cluster,
     readonly label: string,
     readonly upstash: boolean,
+    /** How the connected client rides out a lost connection; the port applies it. */
+    private readonly reconnect: ReconnectPolicy = boundedReconnect,
   ) {
     this.topology = client instanceof Cluster ? 'cluster' : 'standalone';
+    applyReconnectPolicy(client, reconnect);
   }
 
   nodes(): string[] {
@@ -66,7 +70,16 @@ export class IoredisPort implements RedisPort {
     return replies;
   }
 
+  keepReconnecting(): void {
+    applyReconnectPolicy(this.client, { ...this.reconnect, attempts: Number.POSITIVE_INFINITY });
+  }
+
   async close(): Promise<void> {
+    // QUIT waits for the server; while reconnecting there is none to wait for, and QUIT would queue behind others.
+    if (this.client.status !== 'ready') {
+      this.client.disconnect();
+      return;
+    }
     try {
       await this.client.quit();
     } catch {

@@ -36,6 +36,11 @@ export interface RedisPort {
    * Commands are routed by `key`; keyless commands go to `node` (default: the first node).
    */
   exec(commands: Command[], node?: string): Promise<Reply[]>;
+  /**
+   * From now on, retry a lost connection for as long as the port is open, instead of closing for good after the
+   * policy it was opened with: for long-running work whose failures wait in a retry queue (sync).
+   */
+  keepReconnecting(): void;
   close(): Promise<void>;
 }
 

@@ -41,6 +41,7 @@ export function rateLimited(port: RedisPort, commandsPerSecond: number): RedisPo
       await take(commands.length);
       return port.exec(commands, node);
     },
+    keepReconnecting: () => port.keepReconnecting(),
     close: () => port.close(),
   };
 }

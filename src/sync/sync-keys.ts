@@ -68,6 +68,10 @@ export async function syncKeys(
   const commandsBefore = source.stats.commands;
   await refuseSameServer(source, target);
   await requireNotifications(source, options.configureNotifications);
+  // A sync outlives outages (failover, maintenance): what fails meanwhile waits in the retry queue, so the
+  // connections must come back whenever the servers do, never close for good and burn the queue into dead letters.
+  source.keepReconnecting();
+  target.keepReconnecting();
   const queue = new RetryQueue(options.stateDir, syncFingerprint(source.label, target.label, options.match), {
     maxRetries: options.maxRetries,
     baseMs: options.retryBaseMs,
@@ -158,7 +162,13 @@ export async function syncKeys(
     publishing = true;
     try {
       if (options.statusKey) await publishStatus(target, options.statusKey, figures).catch(() => {});
-      if (await epoch.restarted()) requestReconcile();
+      const change = await epoch.probe();
+      if (change === 'restarted') requestReconcile();
+      // Back after an outage: what failed meanwhile is tried now, not after its backoff; dead letters once more.
+      if (change !== undefined) {
+        for (const key of queue.deadKeys()) applier.mark(key);
+        applier.retryDue(true);
+      }
     } finally {
       publishing = false;
     }
@@ -172,7 +182,7 @@ export async function syncKeys(
     },
     onGap: requestReconcile,
   });
-  await epoch.restarted();
+  await epoch.probe();
   const statusTimer = setInterval(() => void tick(), options.statusEveryMs);
   const retryTimer = setInterval(() => applier.retryDue(), retryTickMs);
   let initialCopy: CopyReport | undefined;

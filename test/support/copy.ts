@@ -38,6 +38,7 @@ export function withExec(port: RedisPort, exec: RedisPort['exec']): RedisPort {
     nodes: () => port.nodes(),
     nodeOf: (key) => port.nodeOf(key),
     exec,
+    keepReconnecting: () => port.keepReconnecting(),
     close: () => port.close(),
   };
 }

@@ -7,6 +7,7 @@ import type { Cluster, Redis } from 'ioredis';
 import { expect } from 'vitest';
 import { openEndpoint } from '../../src/redis/connect.js';
 import type { RedisPort } from '../../src/redis/port.js';
+import type { ReconnectPolicy } from '../../src/redis/reconnect.js';
 import { defaultSyncOptions, type SyncOptions } from '../../src/sync/options.js';
 import type { SyncStatus } from '../../src/sync/status.js';
 import { syncKeys } from '../../src/sync/sync-keys.js';
@@ -140,15 +141,17 @@ export async function waitFor(
 /** Runs a sync while `body` writes; stops it once caught up; returns the report and the statuses seen. */
 export async function syncWhile(
   source: TestServer,
-  target: TestServer | TestCluster,
+  target: { url: string },
   body: (ctx: { statuses: SyncStatus[]; latest: () => SyncStatus | undefined }) => Promise<void>,
   options: Partial<SyncOptions> = {},
   /** Treat the source as Upstash (whose DUMP payloads ElastiCache refuses). */
   upstash = false,
+  /** The policy both ends are opened with (sync switches them to endless reconnects). */
+  reconnect?: ReconnectPolicy,
 ) {
   const ports: RedisPort[] = [
-    await openEndpoint({ role: 'source', url: source.url, upstash }),
-    await openEndpoint({ role: 'target', url: target.url }),
+    await openEndpoint({ role: 'source', url: source.url, upstash, reconnect }),
+    await openEndpoint({ role: 'target', url: target.url, reconnect }),
   ];
   const statuses: SyncStatus[] = [];
   const stop = new AbortController();

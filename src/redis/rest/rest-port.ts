@@ -77,6 +77,10 @@ export class RestPort implements RedisPort {
     return replies;
   }
 
+  keepReconnecting(): void {
+    // every request is its own HTTP call: there is no connection to give up on
+  }
+
   async close(): Promise<void> {
     // fetch keeps no connection of ours open beyond the global pool's idle timeout
   }
