@@ -150,3 +150,30 @@ describe('copy policies: conflicts, dry run, refusals', () => {
     expect(result.stderr).toMatch(/same server/);
   });
 });
+
+describe('copy leaves the reserved namespace alone', () => {
+  it('skips `__migrate:` keys (control state) and copies every look-alike', async () => {
+    const [source, target] = await Promise.all([startRedis(), startRedis()]);
+    const sourceClient = source.client();
+    const targetClient = target.client();
+    const dir = tempDir();
+    try {
+      const reserved = ['__migrate:stage', '__migrate:sync', '__migrate:tmp:{a}:1:1'];
+      const lookAlikes = ['__migrate', '__Migrate:a', 'x__migrate:', '__migrat', '_migrate:b', '__migrate;c'];
+      for (const key of [...reserved, ...lookAlikes]) await sourceClient.set(key, key);
+      const binary = Buffer.concat([Buffer.from('__migrate'), Buffer.from([0xff])]);
+      await sourceClient.set(binary, 'binary look-alike');
+
+      const report = await copyBetween(source.url, target.url, { checkpointFile: dir.file('r.json') });
+
+      expect(report.failed).toBe(0);
+      const copied = (await targetClient.keysBuffer('*')).map((key) => key.toString('latin1')).sort();
+      expect(copied).toEqual([...lookAlikes, binary.toString('latin1')].sort());
+      expect((await sourceClient.keys('__migrate:*')).sort()).toEqual([...reserved].sort());
+    } finally {
+      sourceClient.disconnect();
+      targetClient.disconnect();
+      dir.remove();
+    }
+  });
+});

@@ -34,6 +34,16 @@ export async function deleteGone(context: BatchContext, keys: Buffer[], tally: T
   });
 }
 
+/**
+ * Empties a batch's reply array once what it holds has been taken out. A big reply is often already in V8's old
+ * generation (it arrives over several socket reads), and an old array, dead or not, keeps every young value it
+ * points to alive through each scavenge until the next full GC: emptying the read and write replies more than
+ * halved a struct copy's GC time.
+ */
+export function releaseReply(reply: Reply[]): void {
+  reply.length = 0;
+}
+
 /** Tallies the target's replies to the writes of a batch, stopping the run on a fatal one. */
 export function tallyWrites(
   context: BatchContext,

@@ -3,7 +3,7 @@ import { asNumber } from '../redis/port.js';
 import { execScripts, scriptCommand } from '../redis/script-runner.js';
 import { dumpBatchScript } from '../redis/scripts.js';
 import { type BatchCopier, sourceNow } from './batch-context.js';
-import { deleteGone, failWholeBatch, tallyWrites } from './batch-steps.js';
+import { deleteGone, failWholeBatch, releaseReply, tallyWrites } from './batch-steps.js';
 import { type KeyWrite, writeKeys } from './write-batch.js';
 
 /** DUMP/RESTORE copy of one batch: one EVAL dumps every key, one script call per node restores them with ABSTTL. */
@@ -40,6 +40,7 @@ export const copyDumpBatch: BatchCopier = async (context, node, keys, tally) => 
     }
     restores.push({ key, type: 'restore', expireAt, payload: [payload], bytes: payload.length });
   }
+  releaseReply(flat);
   await deleteGone(context, gone, tally);
   tallyWrites(context, await writeKeys(target, restores, options.onConflict ?? 'replace'), restores, tally);
 };

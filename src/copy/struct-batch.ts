@@ -5,7 +5,7 @@ import { readBatchScript } from '../redis/scripts.js';
 import { maxRequestArgs, writeScriptOverhead } from '../redis/types/codec.js';
 import { codecs } from '../redis/types/index.js';
 import { type BatchCopier, sourceNow } from './batch-context.js';
-import { deleteGone, failWholeBatch, tallyWrites } from './batch-steps.js';
+import { deleteGone, failWholeBatch, releaseReply, tallyWrites } from './batch-steps.js';
 import { type BigKey, copyBigKey } from './big-key.js';
 import { readOrFallback } from './fallback-read.js';
 import { type KeyWrite, payloadBytes, writeKeys } from './write-batch.js';
@@ -75,6 +75,7 @@ export const copyStructBatch: BatchCopier = async (context, node, keys, tally) =
     }
     writes.push({ key, type, expireAt, payload, bytes: payloadBytes(payload) });
   });
+  releaseReply(flat);
 
   await deleteGone(context, gone, tally);
   tallyWrites(context, await writeKeys(target, writes, options.onConflict ?? 'replace'), writes, tally);

@@ -2,6 +2,7 @@ import type { Arg, Command, RedisPort, Reply } from '../redis/port.js';
 import { indexesByNode } from '../redis/routing.js';
 import { execScripts, scriptCommand } from '../redis/script-runner.js';
 import { writeBatchScript, writeKeyScript } from '../redis/scripts.js';
+import { releaseReply } from './batch-steps.js';
 import type { ConflictPolicy } from './options.js';
 
 /** One key to write: a struct payload (the write script's) or, with type 'restore', a DUMP payload. */
@@ -60,6 +61,7 @@ export async function writeKeys(
       if (one instanceof Error && slotRefusal.test(one.message)) refused.push(index);
       else out[index] = one;
     });
+    if (Array.isArray(reply)) releaseReply(reply);
   });
   if (refused.length > 0) {
     perKeyTargets.add(target);
@@ -90,13 +92,9 @@ function packCalls(
     let members: number[] = [];
     let bytes = 0;
     const flush = () => {
-      const fields: Arg[] = [];
-      for (const index of members) {
-        const { key, type, expireAt, payload } = writes[index]!;
-        fields.push(key, type, expireAt, payload.length, ...payload);
-      }
+      const blob = packWrites(members.map((index) => writes[index]!));
       // Routed by its first key to the node that owns every key of the call; no key is declared (numkeys 0).
-      const command = scriptCommand(writeBatchScript, undefined, [policy, packFields(fields)]);
+      const command = scriptCommand(writeBatchScript, undefined, [policy, blob]);
       calls.push({ command: { ...command, key: writes[members[0]!]!.key }, indexes: members });
       members = [];
       bytes = 0;
@@ -112,26 +110,42 @@ function packCalls(
   return calls;
 }
 
-/** Fields as the batch write script unpacks them: each a 4-byte big-endian length, then its bytes. */
-function packFields(fields: Arg[]): Buffer {
+/**
+ * Writes as the batch write script unpacks them: for each, key, type, expireAtMs, payload length n and payload×n,
+ * every field a 4-byte big-endian length, then its bytes. Written straight into one buffer sized first, with no
+ * array of all the fields in between: this runs for every field of every key.
+ */
+function packWrites(writes: readonly KeyWrite[]): Buffer {
   let size = 0;
-  for (const field of fields)
-    size += 4 + (Buffer.isBuffer(field) ? field.length : Buffer.byteLength(String(field)));
+  for (const { key, type, expireAt, payload } of writes) {
+    size += fieldBytes(key) + fieldBytes(type) + fieldBytes(expireAt) + fieldBytes(payload.length);
+    for (const arg of payload) size += fieldBytes(arg);
+  }
   const out = Buffer.allocUnsafe(size);
   let at = 0;
-  for (const field of fields) {
+  const put = (field: Arg) => {
     if (Buffer.isBuffer(field)) {
       out.writeUInt32BE(field.length, at);
-      field.copy(out, at + 4);
+      out.set(field, at + 4);
       at += 4 + field.length;
     } else {
       const length = out.write(String(field), at + 4);
       out.writeUInt32BE(length, at);
       at += 4 + length;
     }
+  };
+  for (const { key, type, expireAt, payload } of writes) {
+    put(key);
+    put(type);
+    put(expireAt);
+    put(payload.length);
+    for (const arg of payload) put(arg);
   }
   return out;
 }
+
+const fieldBytes = (field: Arg): number =>
+  4 + (Buffer.isBuffer(field) ? field.length : Buffer.byteLength(String(field)));
 
 /** One write-script call per key. */
 function writeEach(target: RedisPort, writes: KeyWrite[], policy: ConflictPolicy): Promise<Reply[]> {

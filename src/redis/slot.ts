@@ -32,6 +32,9 @@ export function tempKeyFor(key: Buffer | string): string {
   return `${reservedPrefix}tmp:{${slotTags()[slotOf(key)]}}:${process.pid}:${tempCounter}`;
 }
 
+const reservedBytes = Buffer.from(reservedPrefix);
+
+/** Runs for every scanned key: compares in place, making no slice or string. */
 export const isReserved = (key: Buffer): boolean =>
-  key.length >= reservedPrefix.length &&
-  key.subarray(0, reservedPrefix.length).toString('latin1') === reservedPrefix;
+  key.length >= reservedBytes.length &&
+  key.compare(reservedBytes, 0, reservedBytes.length, 0, reservedBytes.length) === 0;
