@@ -99,6 +99,15 @@ describe('migrate verify (CLI)', () => {
     expect(hasStackTrace(result.stderr)).toBe(false);
   });
 
+  it('refuses to compare a server with itself (exit 2, one line, no key read)', async () => {
+    const before = await scriptCalls(sourceClient);
+    const result = await runCli(['verify', '--source', source.url, '--target', source.url, '--full']);
+    expect(result.code).toBe(2);
+    expect(await scriptCalls(sourceClient)).toBe(before);
+    expect(result.stderr).toMatch(/source and target are the same server/);
+    expect(hasStackTrace(result.stderr)).toBe(false);
+  });
+
   it('exits 3 when the target cannot be reached', async () => {
     const result = await runCli([
       'verify',
@@ -119,7 +128,7 @@ describe('migrate verify (CLI)', () => {
     const result = await runCli(['verify', '--source', source.url, '--target', noScripts.url, '--full']);
     expect(result.code, result.stderr).toBe(2);
     expect(result.stderr).toMatch(
-      /verify could not read a batch: the server answered ERR unknown command.*\n.*allow them there/,
+      /verify could not read a batch: the server answered ERR unknown command.*\n.*make sure both allow them/,
     );
     expect(hasStackTrace(result.stderr)).toBe(false);
     // One read of the source's batch, not one per retry.

@@ -1,4 +1,5 @@
 import { fatalReplyError } from '../copy/outcome.js';
+import { refuseSameServer } from '../copy/preflight.js';
 import { estimateCostUsd } from '../copy/report.js';
 import { scanPages } from '../copy/scanner.js';
 import { ExitCode, MigrateError, messageOf } from '../errors.js';
@@ -45,6 +46,8 @@ export async function verifyKeys(
 ): Promise<VerifyReport> {
   const started = Date.now();
   const commandsBefore = source.stats.commands;
+  // A server compared with itself always "equals": a mistyped --target must not look like a proven copy.
+  await refuseSameServer(source, target);
   const sides: VerifySides = { source, target, options };
   const signal = run.signal;
   const [{ counts: sourceCounts, sizes: sourceSizes }, { counts: targetCounts }] = await Promise.all([
@@ -182,7 +185,7 @@ async function withRetries<T>(body: () => Promise<T>, signal?: AbortSignal): Pro
       if (/^ERR\b/.test(messageOf(error))) {
         throw new MigrateError(`verify could not read a batch: the server answered ${messageOf(error)}`, {
           code: ExitCode.usage,
-          hint: 'verify runs Lua scripts (EVAL/EVALSHA) on both ends: allow them there, then run verify again',
+          hint: 'verify digests values with Lua on both ends (EVAL/EVALSHA, the bit library, redis.sha1hex): make sure both allow them, then run verify again',
           cause: error,
         });
       }
