@@ -41,7 +41,14 @@ const sizeCommand: Record<string, string> = {
   stream: 'XLEN',
 };
 
-/** Three pipelined round trips: TIME + TYPE + PTTL, then sizes, then the values small enough to inline. */
+/** Sources without PEXPIRETIME (Redis < 7.0, or an ACL without it): expiries are read as PTTL, beside TIME. */
+const withoutExpireTime = new WeakSet<RedisPort>();
+
+/**
+ * Three pipelined round trips: TIME + TYPE + PEXPIRETIME, then sizes, then the values small enough to inline.
+ * PEXPIRETIME is exact; a PTTL is only as exact as the pipeline is atomic, and it is not (a busy server may run
+ * other clients' commands, or advance its clock, between TIME and a PTTL), so PTTL is the fallback.
+ */
 export async function readWithoutScripts(
   context: BatchContext,
   node: string,
@@ -49,21 +56,29 @@ export async function readWithoutScripts(
 ): Promise<Reply> {
   const { source, options } = context;
   const wanted = context.typeFilter === '' ? undefined : new Set(context.typeFilter.split(','));
+  const absolute = !withoutExpireTime.has(source);
+  const expiry = absolute ? 'PEXPIRETIME' : 'PTTL';
   const first = await source.exec(
-    [cmd('TIME', []), ...keys.flatMap((k) => [cmd('TYPE', [k], k), cmd('PTTL', [k], k)])],
+    [cmd('TIME', []), ...keys.flatMap((k) => [cmd('TYPE', [k], k), cmd(expiry, [k], k)])],
     node,
   );
   const failed = first.find((r) => r instanceof Error);
+  if (failed instanceof Error && absolute && /unknown command|NOPERM/i.test(failed.message)) {
+    withoutExpireTime.add(source);
+    return readWithoutScripts(context, node, keys);
+  }
   if (failed) return failed;
   const [seconds, micros] = asArray(first[0]);
   const now = asNumber(seconds) * 1000 + Math.floor(asNumber(micros) / 1000);
+  // The batch shape carries a PTTL relative to `now`: an absolute expiry is turned into one that adds back exactly.
+  const pttlOf = (read: number) => (absolute && read >= 0 ? Math.max(0, read - now) : read);
   const reads = keys.map((key, i) => {
     const type = asText(first[1 + i * 2]);
     const listed = type === 'none' || wanted === undefined || wanted.has(type);
     return {
       key,
       type: listed ? type : 'filtered',
-      pttl: listed && type !== 'none' ? asNumber(first[2 + i * 2]) : -2,
+      pttl: listed && type !== 'none' ? pttlOf(asNumber(first[2 + i * 2])) : -2,
       size: 0,
       value: null as Reply,
     };

@@ -10,8 +10,20 @@ import { digest, expiries, type TestCluster, type TestServer } from './servers.j
 export const tempCheckpoint = (): string =>
   join(mkdtempSync(join(tmpdir(), 'migrate-upstash-')), 'checkpoint.json');
 
-/** Every source key exists on the target with the same absolute expiry (±2 ms) and the same stream groups. */
-export async function expectSameKeys(source: Redis, target: Redis | Cluster): Promise<void> {
+/**
+ * How far a copied absolute expiry may be from the source's: ±2 ms of rounding by default. A copy that reads TIME
+ * and PTTL in a pipeline rather than atomically may also set it up to `earlierMs` early (never late).
+ */
+export interface ExpirySkew {
+  earlierMs: number;
+}
+
+/** Every source key exists on the target with the same absolute expiry and the same stream groups. */
+export async function expectSameKeys(
+  source: Redis,
+  target: Redis | Cluster,
+  skew: ExpirySkew = { earlierMs: 2 },
+): Promise<void> {
   const keys: Buffer[] = [];
   let cursor = '0';
   do {
@@ -23,7 +35,10 @@ export async function expectSameKeys(source: Redis, target: Redis | Cluster): Pr
   for (const [key, at] of want) {
     const copied = got.get(key)!;
     if (at < 0) expect(copied, key).toBe(at);
-    else expect(Math.abs(copied - at), key).toBeLessThanOrEqual(2);
+    else {
+      expect(copied - at, key).toBeLessThanOrEqual(2);
+      expect(at - copied, key).toBeLessThanOrEqual(skew.earlierMs);
+    }
   }
   for (const key of keys) {
     if ((await source.type(key)) !== 'stream') continue;
@@ -44,11 +59,15 @@ export async function expectSameKeys(source: Redis, target: Redis | Cluster): Pr
 }
 
 /** The target holds exactly the source's data: the same DEBUG DIGEST, and what the digest does not see. */
-export async function expectSameData(source: TestServer, target: TestServer | TestCluster): Promise<void> {
+export async function expectSameData(
+  source: TestServer,
+  target: TestServer | TestCluster,
+  skew?: ExpirySkew,
+): Promise<void> {
   expect(await digest(target)).toBe(await digest(source));
   const [from, to] = [source.client(), target.client()];
   try {
-    await expectSameKeys(from, to);
+    await expectSameKeys(from, to, skew);
   } finally {
     from.disconnect();
     to.disconnect();
