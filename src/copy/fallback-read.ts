@@ -63,7 +63,7 @@ export async function readWithoutScripts(
     node,
   );
   const failed = first.find((r) => r instanceof Error);
-  if (failed instanceof Error && absolute && /unknown command|NOPERM/i.test(failed.message)) {
+  if (failed instanceof Error && absolute && /(unknown command|NOPERM).*pexpiretime/i.test(failed.message)) {
     withoutExpireTime.add(source);
     return readWithoutScripts(context, node, keys);
   }
