@@ -4,6 +4,7 @@ import { dbsize } from '../redis/keyspace.js';
 import type { RedisPort } from '../redis/port.js';
 import { rateLimited } from '../redis/rate-limit.js';
 import { serverTypeName } from '../redis/types/index.js';
+import { retryBatch } from '../retry.js';
 import type { BatchContext, BatchCopier } from './batch-context.js';
 import { type Checkpoint, copyFingerprint, Ledger, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { copyDumpBatch } from './dump-batch.js';
@@ -36,7 +37,6 @@ export interface CopyRun {
 }
 
 const checkpointEveryMs = 1000;
-const batchAttempts = 3;
 
 /**
  * Copies every matching key from source to target (DESIGN.md invariants 1–8): SCAN pages feed a bounded number of
@@ -110,24 +110,24 @@ export async function copyKeys(
     });
 
   const copyBatch = async (copier: BatchCopier, node: string, keys: Buffer[]): Promise<Tally> => {
-    for (let attempt = 1; ; attempt++) {
-      const tally = new Tally();
-      try {
-        await copier(context, node, keys, tally);
-        return tally;
-      } catch (error) {
-        if (error instanceof MigrateError) throw error;
-        // Transient trouble (connection reset, timeout, failover): the batch is idempotent, so copy it again.
-        if (attempt < batchAttempts && !stopped()) {
-          await new Promise((resolve) => setTimeout(resolve, 250 * 2 ** attempt));
-          continue;
-        }
-        const failed = new Tally();
-        failed.counts.scanned = keys.length;
-        for (const key of keys)
-          failed.add(key, { kind: 'failed', reason: `batch failed: ${messageOf(error)}` });
-        return failed;
-      }
+    try {
+      // The batch is idempotent: transient trouble (connection reset, timeout, failover) copies it again.
+      return await retryBatch(
+        async () => {
+          const tally = new Tally();
+          await copier(context, node, keys, tally);
+          return tally;
+        },
+        stopped,
+        internalStop.signal,
+      );
+    } catch (error) {
+      if (error instanceof MigrateError) throw error;
+      const failed = new Tally();
+      failed.counts.scanned = keys.length;
+      for (const key of keys)
+        failed.add(key, { kind: 'failed', reason: `batch failed: ${messageOf(error)}` });
+      return failed;
     }
   };
 

@@ -11,6 +11,7 @@ import { ExitCode, type MigrateError } from '../errors.js';
 import type { RedisPort } from '../redis/port.js';
 import { rateLimited } from '../redis/rate-limit.js';
 import { isReserved } from '../redis/slot.js';
+import { sleep } from '../retry.js';
 import { ChangeApplier } from './change-applier.js';
 import { openChangeFeed } from './change-feed.js';
 import { globMatcher } from './glob.js';
@@ -294,5 +295,3 @@ export function syncFingerprint(source: string, target: string, match: string): 
     .digest('hex')
     .slice(0, 16);
 }
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

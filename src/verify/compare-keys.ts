@@ -1,9 +1,9 @@
+import { sleep } from '../retry.js';
 import { classify } from './classify.js';
 import type { KeyState } from './key-state.js';
 import { firstLook } from './quick-compare.js';
 import { readBoth, type VerifySides } from './read-both.js';
 import type { Problem } from './report.js';
-import { sleep } from './sleep.js';
 
 /** A key that stayed different through every re-check. */
 export interface Finding {

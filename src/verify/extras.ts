@@ -1,11 +1,11 @@
 import { asNumber, call, cmd, type RedisPort } from '../redis/port.js';
 import { groupByNode } from '../redis/routing.js';
 import { execScripts, scriptCommand } from '../redis/script-runner.js';
+import { sleep } from '../retry.js';
 import type { Finding } from './compare-keys.js';
 import { absent } from './key-state.js';
 import type { VerifySides } from './read-both.js';
 import { existsBatchScript } from './scripts.js';
-import { sleep } from './sleep.js';
 
 /** Which of `keys` exist on `port`: one script call per node holding them. */
 export async function existing(port: RedisPort, keys: Buffer[]): Promise<Set<string>> {

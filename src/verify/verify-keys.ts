@@ -4,6 +4,7 @@ import { estimateCostUsd } from '../copy/report.js';
 import { scanPages } from '../copy/scanner.js';
 import { ExitCode, MigrateError, messageOf } from '../errors.js';
 import type { RedisPort } from '../redis/port.js';
+import { isErrReply, retryBatch } from '../retry.js';
 import { type CompareOutcome, compareKeys, type Finding } from './compare-keys.js';
 import { type ExtrasOutcome, findExtras } from './extras.js';
 import { FindingLog } from './findings-log.js';
@@ -14,7 +15,6 @@ import type { VerifySides } from './read-both.js';
 import { repairFindings } from './repair.js';
 import type { SampleInfo, VerifyReport } from './report.js';
 import { drawSample } from './sample.js';
-import { sleep } from './sleep.js';
 import { TaskPool } from './task-pool.js';
 
 export interface VerifyProgress {
@@ -30,8 +30,6 @@ export interface VerifyRun {
   signal?: AbortSignal | undefined;
   onProgress?: ((progress: VerifyProgress) => void) | undefined;
 }
-
-const batchAttempts = 3;
 
 /**
  * Proves the target equals the source: every key (full) or a random sample compared by type, value (server-side
@@ -172,31 +170,25 @@ function addExtras(tally: { rechecked: number; targetScanned: number }, outcome:
   tally.targetScanned += outcome.scanned;
 }
 
-/** Retries a batch on transient trouble (a reset connection, a failover); reading is idempotent. */
+/** Retries a batch on transient trouble (reading is idempotent); what remains is one operator-facing error. */
 async function withRetries<T>(body: () => Promise<T>, signal?: AbortSignal): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await body();
-    } catch (error) {
-      if (error instanceof MigrateError) throw error;
-      const fatal = error instanceof Error ? (fatalReplyError(error, 'source') ?? undefined) : undefined;
-      if (fatal) throw fatal;
-      // An ERR reply (a refused script, an unknown command) is the same on every attempt, and no connection fault.
-      if (/^ERR\b/.test(messageOf(error))) {
-        throw new MigrateError(`verify could not read a batch: the server answered ${messageOf(error)}`, {
-          code: ExitCode.usage,
-          hint: 'verify digests values with Lua on both ends (EVAL/EVALSHA, the bit library, redis.sha1hex): make sure both allow them, then run verify again',
-          cause: error,
-        });
-      }
-      if (attempt >= batchAttempts || signal?.aborted) {
-        throw new MigrateError(`verify could not read a batch: ${messageOf(error)}`, {
-          code: ExitCode.connect,
-          hint: 'check both connections, then run verify again',
-          cause: error,
-        });
-      }
-      await sleep(250 * 2 ** attempt, signal);
+  try {
+    return await retryBatch(body, () => signal?.aborted === true, signal);
+  } catch (error) {
+    if (error instanceof MigrateError) throw error;
+    const fatal = error instanceof Error ? fatalReplyError(error, 'source') : undefined;
+    if (fatal) throw fatal;
+    if (isErrReply(error)) {
+      throw new MigrateError(`verify could not read a batch: the server answered ${messageOf(error)}`, {
+        code: ExitCode.usage,
+        hint: 'verify digests values with Lua on both ends (EVAL/EVALSHA, the bit library, redis.sha1hex): make sure both allow them, then run verify again',
+        cause: error,
+      });
     }
+    throw new MigrateError(`verify could not read a batch: ${messageOf(error)}`, {
+      code: ExitCode.connect,
+      hint: 'check both connections, then run verify again',
+      cause: error,
+    });
   }
 }
