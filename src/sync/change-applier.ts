@@ -73,6 +73,12 @@ export class ChangeApplier {
     this.pump();
   }
 
+  /** Gives every dead letter one more try (at start, and when the target answers again after an outage). */
+  retryDeadLetters(): void {
+    for (const key of this.queue.deadKeys()) this.dirty.mark(key);
+    this.pump();
+  }
+
   /** Age of the oldest change not yet applied, retries included. */
   lagMs(now = Date.now()): number {
     const a = this.dirty.oldestSince();

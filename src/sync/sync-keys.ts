@@ -167,7 +167,7 @@ export async function syncKeys(
       if (change === 'restarted') requestReconcile();
       // Back after an outage: what failed meanwhile is tried now, not after its backoff; dead letters once more.
       if (change !== undefined) {
-        for (const key of queue.deadKeys()) applier.mark(key);
+        applier.retryDeadLetters();
         applier.retryDue(true);
       }
     } finally {
@@ -199,7 +199,7 @@ export async function syncKeys(
       // The copy engine names failed keys only for display: a rescan puts them through the retry queue instead.
       if (initialCopy.failed > 0) rescanWanted = true;
     }
-    for (const key of queue.deadKeys()) applier.mark(key);
+    applier.retryDeadLetters();
     applier.start();
     stage = 'streaming';
     const sink: ReconcileSink = {
