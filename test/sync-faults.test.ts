@@ -129,11 +129,6 @@ describe('migrate sync under faults', () => {
     const sourceClient = source.client();
     const targetClient = target.client();
     const stateDir = tempStateDir();
-    const open = async () =>
-      [
-        await openEndpoint({ role: 'source', url: source.url }),
-        await openEndpoint({ role: 'target', url: target.url }),
-      ] as const;
     const options = {
       ...defaultSyncOptions,
       stateDir,
@@ -143,70 +138,59 @@ describe('migrate sync under faults', () => {
       retryMaxMs: 40,
       drainTimeoutMs: 300,
     };
+    /** One sync process's life: started with `overrides`, stopped (and its ports closed) by `stop()`. */
+    const startRun = async (overrides: Partial<typeof options> = {}) => {
+      const src = await openEndpoint({ role: 'source', url: source.url });
+      const tgt = await openEndpoint({ role: 'target', url: target.url });
+      const statuses: SyncStatus[] = [];
+      const abort = new AbortController();
+      const running = syncKeys(
+        src,
+        tgt,
+        { ...options, ...overrides },
+        { signal: abort.signal, onStatus: (s) => statuses.push(s) },
+      );
+      const latest = () => statuses.at(-1);
+      await waitFor('streaming', () => latest()?.stage === 'streaming');
+      const stop = async () => {
+        abort.abort();
+        const report = await running;
+        await src.close();
+        await tgt.close();
+        return report;
+      };
+      return { latest, stop };
+    };
 
     // Run 1: the target refuses writes (out of memory); one key exhausts its retries, another is still queued at stop.
-    let [src, tgt] = await open();
-    let statuses: SyncStatus[] = [];
-    let stop = new AbortController();
-    let running = syncKeys(src, tgt, options, { signal: stop.signal, onStatus: (s) => statuses.push(s) });
-    await waitFor('streaming', () => statuses.at(-1)?.stage === 'streaming');
+    const first = await startRun();
     await targetClient.config('SET', 'maxmemory', '1');
     await sourceClient.set('dl:dead', 'x'.repeat(1000));
-    await waitFor('a dead letter', () => statuses.at(-1)?.deadLetters === 1);
-    stop.abort();
-    let report = await running;
+    await waitFor('a dead letter', () => first.latest()?.deadLetters === 1);
+    let report = await first.stop();
     expect(report.deadLetters).toMatchObject([{ key: 'dl:dead', attempts: 3 }]);
     expect(report.deadLetters[0]?.lastError).toMatch(/OOM/);
     expect(report.drained).toBe(true);
-    await src.close();
-    await tgt.close();
 
     // Run 2 (still full): a new change waits in the retry queue when the stop comes; the queue file keeps it.
-    options.maxRetries = 1000;
-    [src, tgt] = await open();
-    statuses = [];
-    stop = new AbortController();
-    running = syncKeys(
-      src,
-      tgt,
-      { ...options, skipInitialCopy: true },
-      { signal: stop.signal, onStatus: (s) => statuses.push(s) },
-    );
-    await waitFor('streaming', () => statuses.at(-1)?.stage === 'streaming');
+    const second = await startRun({ maxRetries: 1000, skipInitialCopy: true });
     await sourceClient.set('dl:queued', 'y'.repeat(1000));
-    await waitFor('a retry', () => (statuses.at(-1)?.retryQueue ?? 0) >= 1); // the dead letter stays dead
-    stop.abort();
-    report = await running;
+    await waitFor('a retry', () => (second.latest()?.retryQueue ?? 0) >= 1); // the dead letter stays dead
+    report = await second.stop();
     expect(report.drained).toBe(false);
     const saved = JSON.parse(readFileSync(join(stateDir, 'sync-queue.json'), 'utf8')) as {
       retry: Array<{ key: string }>;
     };
     expect(saved.retry.map((e) => Buffer.from(e.key, 'base64').toString())).toContain('dl:queued');
-    await src.close();
-    await tgt.close();
 
     // Run 3, target healthy again, no initial copy: the saved queue and the dead letter are applied.
     await targetClient.config('SET', 'maxmemory', '0');
-    [src, tgt] = await open();
-    statuses = [];
-    stop = new AbortController();
-    running = syncKeys(
-      src,
-      tgt,
-      { ...options, skipInitialCopy: true },
-      { signal: stop.signal, onStatus: (s) => statuses.push(s) },
-    );
+    const third = await startRun({ maxRetries: 1000, skipInitialCopy: true });
     await waitFor('applied', async () => (await targetClient.exists('dl:queued', 'dl:dead')) === 2);
-    await waitFor(
-      'empty queue',
-      () => statuses.at(-1)?.queueDepth === 0 && statuses.at(-1)?.deadLetters === 0,
-    );
-    stop.abort();
-    report = await running;
+    await waitFor('empty queue', () => third.latest()?.queueDepth === 0 && third.latest()?.deadLetters === 0);
+    report = await third.stop();
     expect(report.drained).toBe(true);
     expect(report.deadLetters).toEqual([]);
-    await src.close();
-    await tgt.close();
   }, 40_000);
 
   it('turns notifications on with --configure-notifications', async () => {
