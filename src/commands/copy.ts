@@ -15,7 +15,7 @@ import { renderCopySummary, renderDryRun } from '../ui/copy-summary.js';
 import { createProgress } from '../ui/progress.js';
 import { addEndpointFlags, type EndpointFlags, openBoth } from './endpoints.js';
 import { listOf, oneOf, wholeNumber } from './parse.js';
-import { type GlobalFlags, runCommand } from './run.js';
+import { type GlobalFlags, printResult, runCommand } from './run.js';
 
 interface CopyFlags extends EndpointFlags, GlobalFlags {
   match: string;
@@ -94,11 +94,9 @@ async function runCopy(flags: CopyFlags, signal: AbortSignal): Promise<ExitCode>
   try {
     options.rate ??= ends.source.upstash ? upstashDefaultRate : undefined;
     const source = ends.source;
-    const print = (text: string, json: unknown) =>
-      process.stdout.write(flags.json ? `${JSON.stringify(json)}\n` : `${text}\n`);
     if (options.dryRun) {
       const report = await surveyKeys(source, options, signal);
-      print(renderDryRun(report), report);
+      printResult(flags, report, renderDryRun);
       return signal.aborted ? ExitCode.interrupted : ExitCode.ok;
     }
     const progress = createProgress({ quiet: flags.quiet === true || flags.json === true });
@@ -118,7 +116,7 @@ async function runCopy(flags: CopyFlags, signal: AbortSignal): Promise<ExitCode>
     } finally {
       progress.stop();
     }
-    print(renderCopySummary(report), report);
+    printResult(flags, report, renderCopySummary);
     if (report.interrupted) return ExitCode.interrupted;
     return report.failed > 0 ? ExitCode.incomplete : ExitCode.ok;
   } finally {

@@ -37,6 +37,11 @@ export async function runCommand(
   process.exit(code);
 }
 
+/** A command's result on stdout: one JSON document with --json, else its rendering (built only then). */
+export function printResult<T>(flags: GlobalFlags, result: T, render: (result: T) => string): void {
+  process.stdout.write(`${flags.json ? JSON.stringify(result) : render(result)}\n`);
+}
+
 function reportError(error: unknown, flags: GlobalFlags): ExitCode {
   const known = error instanceof MigrateError;
   const message = known ? error.message : `unexpected error: ${messageOf(error)}`;

@@ -5,7 +5,7 @@ import type { RedisPort } from '../redis/port.js';
 import { readMigrationStatus } from '../sync/migration-status.js';
 import { renderMigrationStatus } from '../ui/sync-status.js';
 import { addEndpointFlags, type EndpointFlags, endpointOptions } from './endpoints.js';
-import { type GlobalFlags, runCommand } from './run.js';
+import { type GlobalFlags, printResult, runCommand } from './run.js';
 
 type StatusFlags = EndpointFlags & GlobalFlags;
 
@@ -28,7 +28,7 @@ async function runStatus(flags: StatusFlags): Promise<ExitCode> {
     const hasSource = flags.source ?? process.env.MIGRATE_SOURCE_URL ?? process.env.UPSTASH_REDIS_REST_URL;
     if (hasSource) source = await openEndpoint(endpointOptions(flags, 'source'));
     const status = await readMigrationStatus(target, source);
-    process.stdout.write(flags.json ? `${JSON.stringify(status)}\n` : `${renderMigrationStatus(status)}\n`);
+    printResult(flags, status, renderMigrationStatus);
     return ExitCode.ok;
   } finally {
     await Promise.allSettled([target.close(), source?.close()]);

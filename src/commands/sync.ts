@@ -7,7 +7,7 @@ import { syncKeys } from '../sync/sync-keys.js';
 import { renderSyncLine, renderSyncSummary } from '../ui/sync-status.js';
 import { addEndpointFlags, type EndpointFlags, openBoth } from './endpoints.js';
 import { wholeNumber } from './parse.js';
-import { type GlobalFlags, runCommand } from './run.js';
+import { type GlobalFlags, printResult, runCommand } from './run.js';
 
 interface SyncFlags extends EndpointFlags, GlobalFlags {
   match: string;
@@ -80,7 +80,7 @@ async function runSync(flags: SyncFlags, signal: AbortSignal): Promise<ExitCode>
   try {
     const report = await syncKeys(ends.source, ends.target, options, { signal, onStatus: show.update });
     show.stop();
-    process.stdout.write(flags.json ? `${JSON.stringify(report)}\n` : `${renderSyncSummary(report)}\n`);
+    printResult(flags, report, renderSyncSummary);
     if (!report.drained || report.initialCopy?.interrupted) return ExitCode.interrupted;
     return report.deadLetters.length > 0 ? ExitCode.incomplete : ExitCode.ok;
   } finally {

@@ -8,7 +8,7 @@ import type { VerifyReport } from '../verify/report.js';
 import { verifyKeys } from '../verify/verify-keys.js';
 import { addEndpointFlags, type EndpointFlags, openBoth } from './endpoints.js';
 import { wholeNumber } from './parse.js';
-import { type GlobalFlags, runCommand } from './run.js';
+import { type GlobalFlags, printResult, runCommand } from './run.js';
 
 interface VerifyFlags extends EndpointFlags, GlobalFlags {
   sample?: number;
@@ -101,7 +101,7 @@ async function runVerify(flags: VerifyFlags, signal: AbortSignal): Promise<ExitC
     } finally {
       progress.stop();
     }
-    process.stdout.write(flags.json ? `${JSON.stringify(report)}\n` : `${renderVerifySummary(report)}\n`);
+    printResult(flags, report, renderVerifySummary);
     if (report.interrupted) return ExitCode.interrupted;
     return report.ok ? ExitCode.ok : ExitCode.incomplete;
   } finally {
