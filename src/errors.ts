@@ -7,6 +7,8 @@ export const ExitCode = {
   usage: 2,
   /** Cannot connect or authenticate (also: a source quota that ends the run). */
   connect: 3,
+  /** A cutover or rollback gate is not met; nothing changed (retry later). */
+  notReady: 4,
   interrupted: 130,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];

@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
 import { seedTypeSamples } from '../fixtures/dataset.js';
+import type { SyncStatus } from '../src/control/sync-status.js';
 import { openEndpoint } from '../src/redis/connect.js';
 import { cmd } from '../src/redis/port.js';
 import { defaultSyncOptions } from '../src/sync/options.js';
-import type { SyncStatus } from '../src/sync/status.js';
 import { syncKeys } from '../src/sync/sync-keys.js';
 import { startRedis, stopAll } from './support/servers.js';
 import {

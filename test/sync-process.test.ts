@@ -11,9 +11,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { seedTypeSamples } from '../fixtures/dataset.js';
+import { syncStatusKey } from '../src/control/names.js';
+import { publishStatus, type SyncStatus, staleAfterMs } from '../src/control/sync-status.js';
 import { openEndpoint } from '../src/redis/connect.js';
-import { syncStatusKey } from '../src/sync/options.js';
-import { publishStatus, type SyncStatus, staleAfterMs } from '../src/sync/status.js';
 import { hasStackTrace, runCli } from './support/cli.js';
 import { digest, startRedis, stopAll, type TestServer } from './support/servers.js';
 import {
@@ -71,7 +71,7 @@ function startSync(
 async function status(source: TestServer, target: TestServer) {
   const { stdout } = await migrate(['status', '--source', source.url, '--target', target.url, '--json']);
   return JSON.parse(stdout) as {
-    stage: string;
+    stage: { stage: string; epoch: number };
     sync?: { heartbeat: string; stage: string; queueDepth: number; lagMs: number; gaps: number; pid: number };
   };
 }
@@ -138,7 +138,7 @@ describe('migrate sync (CLI)', () => {
     );
     const alive = await status(source, target);
     expect(alive.sync?.pid).toBe(first.pid);
-    expect(alive.stage).toBe('unknown');
+    expect(alive.stage).toMatchObject({ stage: 'source', epoch: 0 }); // no switch yet: the initial record
 
     const stopWriting = new AbortController();
     const writing = writeChanges(sourceClient, 'k:', stopWriting.signal);

@@ -1,7 +1,7 @@
 import type { Cluster, Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedFixtures } from '../fixtures/dataset.js';
-import { lastVerifyKey } from '../src/verify/last-result.js';
+import { lastVerifyKey } from '../src/control/names.js';
 import { copyBetween } from './support/copy.js';
 import {
   digest,

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
+import { readMigrationStatus } from '../control/migration-status.js';
 import { ExitCode } from '../errors.js';
 import { openEndpoint } from '../redis/connect.js';
 import type { RedisPort } from '../redis/port.js';
-import { readMigrationStatus } from '../sync/migration-status.js';
 import { renderMigrationStatus } from '../ui/sync-status.js';
 import { addEndpointFlags, type EndpointFlags, endpointOptions } from './endpoints.js';
 import { type GlobalFlags, printResult, runCommand } from './run.js';

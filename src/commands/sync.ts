@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
+import type { SyncStatus } from '../control/sync-status.js';
 import { ExitCode } from '../errors.js';
 import { upstashDefaultRate } from '../redis/rate-limit.js';
 import { defaultSyncOptions, type SyncOptions } from '../sync/options.js';
-import type { SyncStatus } from '../sync/status.js';
 import { syncKeys } from '../sync/sync-keys.js';
 import { renderSyncLine, renderSyncSummary } from '../ui/sync-status.js';
 import { addEndpointFlags, type EndpointFlags, openBoth } from './endpoints.js';

@@ -1,3 +1,5 @@
+import { syncStatusKey } from '../control/names.js';
+
 /** What `migrate sync` does and how hard it tries; the defaults live here and only here. */
 export interface SyncOptions {
   /** Only keys matching this glob are copied and followed. @default '*' */
@@ -27,8 +29,6 @@ export interface SyncOptions {
   /** How often status is reported (onStatus) and published. @default 1000 */
   statusEveryMs: number;
 }
-
-export const syncStatusKey = '__migrate:sync';
 
 export const defaultSyncOptions: SyncOptions = {
   match: '*',

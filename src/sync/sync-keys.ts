@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { processIdentity, publishStatus, type SyncStage, type SyncStatus } from '../control/sync-status.js';
 import type { BatchContext } from '../copy/batch-context.js';
 import { copyKeys } from '../copy/copy-keys.js';
 import { type CopyOptions, defaultCopyOptions } from '../copy/options.js';
@@ -20,7 +21,6 @@ import { requireNotifications } from './notify-check.js';
 import type { SyncOptions } from './options.js';
 import { findTargetOrphans, type ReconcileSink, rescanSource } from './reconcile.js';
 import { type DeadLetter, RetryQueue } from './retry-queue.js';
-import { processIdentity, publishStatus, type SyncStage, type SyncStatus } from './status.js';
 import { TargetEpoch } from './target-epoch.js';
 
 export interface SyncRun {

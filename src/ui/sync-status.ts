@@ -1,6 +1,6 @@
 import chalk from 'chalk';
-import type { MigrationStatus } from '../sync/migration-status.js';
-import type { SyncStatus } from '../sync/status.js';
+import type { MigrationStatus } from '../control/migration-status.js';
+import type { SyncStatus } from '../control/sync-status.js';
 import type { SyncReport } from '../sync/sync-keys.js';
 import { formatCount, formatDuration, formatSourceCost, table } from './format.js';
 
@@ -63,7 +63,12 @@ export function renderMigrationStatus(s: MigrationStatus): string {
           );
   const verify = s.lastVerify;
   const rows: Array<[string, string]> = [
-    ['stage', s.stage],
+    ['stage', renderStage(s)],
+    [
+      'routing',
+      `reads from ${s.route.reads}, writes to ${s.route.primary}${s.route.mirror ? ` then ${s.route.mirror}` : ''}`,
+    ],
+    ['clients', renderClients(s)],
     ['sync', heartbeat],
   ];
   if (sync) {
@@ -86,5 +91,32 @@ export function renderMigrationStatus(s: MigrationStatus): string {
     'keys',
     `target ${formatCount(s.targetKeys)}${s.sourceKeys === undefined ? '' : `, source ${formatCount(s.sourceKeys)}`}`,
   ]);
-  return `migration status\n${table(rows)}`;
+  const history = s.history.map(
+    (change) =>
+      `  ${new Date(change.changedAt).toISOString()}  ${change.from.stage} → ${change.stage} ${change.percent}%${change.fenced ? ' (fenced)' : ''}, epoch ${change.epoch}${change.reason ? `: ${change.reason}` : ''}`,
+  );
+  return [
+    `migration status\n${table(rows)}`,
+    ...(history.length > 0 ? ['last transitions:', ...history] : []),
+  ].join('\n');
+}
+
+function renderStage(s: MigrationStatus): string {
+  const { stage, epoch, percent, fenced } = s.stage;
+  const share = percent < 100 ? ` at ${percent}% of key buckets (the rest one stage behind)` : '';
+  const notes = [
+    fenced ? chalk.yellow('fenced: writes to moving buckets are held') : '',
+    s.recordsAgree ? '' : chalk.yellow('source and target records differ: the higher epoch rules'),
+  ].filter(Boolean);
+  return `${stage}${share}, epoch ${epoch}${notes.length > 0 ? ` (${notes.join('; ')})` : ''}`;
+}
+
+function renderClients(s: MigrationStatus): string {
+  if (s.clients.length === 0)
+    return 'no application instance reports (none uses the client library, or none runs)';
+  const behind = s.clients.filter((client) => client.epoch !== s.stage.epoch).length;
+  const list = s.clients
+    .map((client) => `${client.host}:${client.pid} epoch ${client.epoch}, mirror queue ${client.mirrorQueue}`)
+    .join('; ');
+  return `${s.clients.length} live${behind > 0 ? chalk.yellow(`, ${behind} not on epoch ${s.stage.epoch}`) : ''}: ${list}`;
 }

@@ -1,6 +1,7 @@
 /** The verify engine: prove the target equals the source (see docs/verify.md). */
 
-export { type LastVerify, lastVerifyKey } from './last-result.js';
+export type { LastVerify } from '../control/last-verify.js';
+export { lastVerifyKey } from '../control/names.js';
 export { defaultVerifyOptions, type VerifyOptions } from './options.js';
 export type { Problem, SampleInfo, SideCounts, VerifyExample, VerifyReport } from './report.js';
 export { type VerifyProgress, type VerifyRun, verifyKeys } from './verify-keys.js';

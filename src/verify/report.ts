@@ -1,5 +1,7 @@
 /** What verify found, as data: the JSON document, the text table and the tests all read this. */
 
+import type { LastVerify } from '../control/last-verify.js';
+
 /** Problem names as they appear in examples; each belongs to one counter of the report. */
 export type Problem = 'missing' | 'extra' | 'type' | 'value' | 'ttl-lost' | 'ttl-added' | 'ttl-drift';
 
@@ -99,4 +101,25 @@ export interface VerifyReport extends ProblemCounts {
   durationMs: number;
   /** True when the run was stopped (signal) before every key was compared. */
   interrupted: boolean;
+}
+
+/** The part of a report that is saved for `migrate status` and the cutover gates. */
+export function lastVerifyOf(report: VerifyReport, at = new Date()): LastVerify {
+  const { ok, mode, checked, missing, extra, typeMismatch, valueMismatch, ttlMismatch, repaired, remaining } =
+    report;
+  return {
+    ok,
+    mode,
+    checked,
+    missing,
+    extra,
+    typeMismatch,
+    valueMismatch,
+    ttlMismatch,
+    repaired,
+    remaining,
+    interrupted: report.interrupted,
+    at: at.toISOString(),
+    durationMs: report.durationMs,
+  };
 }

@@ -1,3 +1,4 @@
+import { saveLastVerify } from '../control/last-verify.js';
 import { fatalReplyError } from '../copy/outcome.js';
 import { refuseSameServer } from '../copy/preflight.js';
 import { estimateCostUsd } from '../copy/report.js';
@@ -9,11 +10,10 @@ import { type CompareOutcome, compareKeys, type Finding } from './compare-keys.j
 import { type ExtrasOutcome, findExtras } from './extras.js';
 import { FindingLog } from './findings-log.js';
 import { sideCounts } from './keyspace.js';
-import { saveLastVerify } from './last-result.js';
 import type { VerifyOptions } from './options.js';
 import type { VerifySides } from './read-both.js';
 import { repairFindings } from './repair.js';
-import type { SampleInfo, VerifyReport } from './report.js';
+import { lastVerifyOf, type SampleInfo, type VerifyReport } from './report.js';
 import { drawSample } from './sample.js';
 import { TaskPool } from './task-pool.js';
 
@@ -150,7 +150,7 @@ export async function verifyKeys(
     durationMs,
     interrupted,
   };
-  if (options.saveResult) await saveLastVerify(target, report);
+  if (options.saveResult) await saveLastVerify(target, lastVerifyOf(report));
   return report;
 }
 

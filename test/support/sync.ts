@@ -5,11 +5,11 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Cluster, Redis } from 'ioredis';
 import { expect } from 'vitest';
+import type { SyncStatus } from '../../src/control/sync-status.js';
 import { openEndpoint } from '../../src/redis/connect.js';
 import type { RedisPort } from '../../src/redis/port.js';
 import type { ReconnectPolicy } from '../../src/redis/reconnect.js';
 import { defaultSyncOptions, type SyncOptions } from '../../src/sync/options.js';
-import type { SyncStatus } from '../../src/sync/status.js';
 import { syncKeys } from '../../src/sync/sync-keys.js';
 import { digest, type TestCluster, type TestServer } from './servers.js';
 

@@ -1,17 +1,24 @@
 import { dbsize } from '../redis/keyspace.js';
 import { asText, call, cmd, type RedisPort } from '../redis/port.js';
-import { reservedPrefix } from '../redis/slot.js';
-import { type LastVerify, lastVerifyKey } from '../verify/last-result.js';
-import { syncStatusKey } from './options.js';
-import { readPublishedStatus, type SyncStatus, staleAfterMs } from './status.js';
+import { type ClientHeartbeat, readHeartbeats } from './heartbeats.js';
+import type { LastVerify } from './last-verify.js';
+import { lastVerifyKey, syncStatusKey } from './names.js';
+import { readStageHistory, readStageRecord, type StageChange, type StageRecord } from './stage-record.js';
+import { routes, type StageRoute } from './stages.js';
+import { readPublishedStatus, type SyncStatus, staleAfterMs } from './sync-status.js';
 
-/** Where the migration's stage lives on the target (written by cutover). */
-export const stageKey = `${reservedPrefix}stage`;
-
-/** Where a migration stands, as the reserved keys on the target tell it. */
+/** Where a migration stands, as the reserved keys on both servers tell it. */
 export interface MigrationStatus {
-  /** The cutover stage, or 'unknown' when nothing set one. */
-  stage: string;
+  /** The stage record with the higher epoch (the initial `source` record when no switch happened yet). */
+  stage: StageRecord;
+  /** What the stage means for routing (reads, primary, mirror, change feed direction). */
+  route: StageRoute;
+  /** Both servers hold the same epoch; false after a switch interrupted between the two writes. */
+  recordsAgree: boolean;
+  /** The last stage changes, oldest first. */
+  history: StageChange[];
+  /** Application instances with a live heartbeat. */
+  clients: ClientHeartbeat[];
   sync:
     | (SyncStatus & {
         /** 'alive': heartbeat within 5 s; 'stale': the sync stopped without saying so (crash, kill -9, network). */
@@ -30,7 +37,7 @@ export async function readMigrationStatus(
   source?: RedisPort,
   now = Date.now(),
 ): Promise<MigrationStatus> {
-  const stageText = asText(await call(target, cmd('GET', [stageKey], stageKey)));
+  const reading = await readStageRecord(source ? { source, target } : { target });
   const published = await readPublishedStatus(target, syncStatusKey);
   const verifyText = asText(await call(target, cmd('GET', [lastVerifyKey], lastVerifyKey)));
   let sync: MigrationStatus['sync'];
@@ -41,19 +48,16 @@ export async function readMigrationStatus(
     sync = { ...published, heartbeat, heartbeatAgeMs };
   }
   return {
-    stage: stageName(stageText),
+    stage: reading.record,
+    route: routes[reading.record.stage],
+    recordsAgree: source ? reading.agree : true,
+    history: await readStageHistory(target, 5),
+    clients: await readHeartbeats(target),
     sync,
     lastVerify: parse<LastVerify>(verifyText),
     targetKeys: await dbsize(target),
     sourceKeys: source ? await dbsize(source) : undefined,
   };
-}
-
-/** The stage key holds a word, or JSON with a `stage` field. */
-function stageName(text: string): string {
-  if (text === '') return 'unknown';
-  const parsed = parse<{ stage?: unknown }>(text);
-  return typeof parsed?.stage === 'string' ? parsed.stage : text;
 }
 
 function parse<T>(text: string): T | undefined {
