@@ -15,8 +15,8 @@ export function failWholeBatch(context: BatchContext, keys: Buffer[], error: Err
 
 /**
  * Keys gone from the source (deleted, or expired by the time they were read) must not survive on the target
- * (invariant 2), unless the conflict policy keeps what the target holds. A delete the target refused is a failure,
- * not an expiry: a stale key would otherwise stay for good.
+ * (docs/invariants.md #2), unless the conflict policy keeps what the target holds. A delete the target
+ * refused is a failure, not an expiry: a stale key would otherwise stay for good.
  */
 export async function deleteGone(context: BatchContext, keys: Buffer[], tally: Tally): Promise<void> {
   if (keys.length === 0) return;

@@ -22,9 +22,9 @@ export interface BigKey {
 }
 
 /**
- * Copies a key too big for one request: chunks go to a temporary key in the same slot, which is then given the
- * expiry and RENAMEd into place, so readers never see half a key (invariant 5). 'gone' means the key vanished or
- * expired on the source meanwhile: the caller deletes it on the target (deleteGone).
+ * Copies a key too big for one request: chunks go to a temporary key in the same slot, which is then given
+ * the expiry and RENAMEd into place, so readers never see half a key (docs/invariants.md #5). 'gone' means
+ * the key vanished or expired on the source meanwhile: the caller deletes it on the target (deleteGone).
  */
 export async function copyBigKey(context: BatchContext, big: BigKey): Promise<KeyOutcome | 'gone'> {
   const { source, target, options } = context;

@@ -39,8 +39,8 @@ export interface CopyRun {
 const checkpointEveryMs = 1000;
 
 /**
- * Copies every matching key from source to target (DESIGN.md invariants 1–8): SCAN pages feed a bounded number of
- * batches in flight; each batch is copied idempotently; progress is checkpointed durably. Prints nothing.
+ * Copies every matching key from source to target (docs/invariants.md #1–8): SCAN pages feed a bounded number
+ * of batches in flight; each batch is copied idempotently; progress is checkpointed durably. Prints nothing.
  */
 export async function copyKeys(
   sourcePort: RedisPort,
