@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { usageError } from '../errors.js';
-import { type EndpointOptions, openEndpoint } from '../redis/connect.js';
+import { openEndpoint } from '../redis/connect.js';
+import type { EndpointOptions } from '../redis/endpoint-options.js';
 import type { RedisPort } from '../redis/port.js';
 
 /** The flags every command shares to reach the source and the target. */
