@@ -1,7 +1,12 @@
 /** The library API: the engines and the endpoint layer, for applications and tools that script a migration. */
 export { type CopyProgress, type CopyRun, copyKeys } from './copy/copy-keys.js';
 export { type DryRunReport, surveyKeys } from './copy/dry-run.js';
-export { type CopyOptions, defaultCopyOptions } from './copy/options.js';
+export {
+  type ConflictPolicy,
+  type CopyOptions,
+  defaultCopyOptions,
+  type OnConflict,
+} from './copy/options.js';
 export type { CopyCounts, CopyReport, KeyFailure } from './copy/report.js';
 export { ExitCode, MigrateError } from './errors.js';
 export { openEndpoint } from './redis/connect.js';

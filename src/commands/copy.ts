@@ -2,11 +2,11 @@ import type { Command } from 'commander';
 import { copyKeys } from '../copy/copy-keys.js';
 import { surveyKeys } from '../copy/dry-run.js';
 import {
-  type ConflictPolicy,
   type CopyMode,
   type CopyOptions,
   defaultCopyOptions,
   maxChunkSize,
+  type OnConflict,
 } from '../copy/options.js';
 import { ExitCode } from '../errors.js';
 import { upstashDefaultRate } from '../redis/rate-limit.js';
@@ -24,7 +24,7 @@ interface CopyFlags extends EndpointFlags, GlobalFlags {
   concurrency: number;
   mode: CopyMode;
   chunkSize: number;
-  onConflict?: ConflictPolicy;
+  onConflict: OnConflict;
   rate?: number;
   dryRun?: boolean;
   resume?: boolean;
@@ -58,8 +58,9 @@ export function copyCommand(program: Command): void {
     )
     .option(
       '--on-conflict <policy>',
-      'when the target holds the key: replace, skip or fail',
-      oneOf('--on-conflict', ['replace', 'skip', 'fail'] as const),
+      'a target that holds keys: refuse (stop before writing), or copy onto it and replace, skip or fail per key',
+      oneOf('--on-conflict', ['refuse', 'replace', 'skip', 'fail'] as const),
+      d.onConflict,
     )
     .option(
       '--rate <n>',

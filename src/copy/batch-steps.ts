@@ -1,5 +1,6 @@
 import { cmd, type Reply } from '../redis/port.js';
 import type { BatchContext } from './batch-context.js';
+import { writePolicy } from './options.js';
 import { failureReason, writeOutcome } from './outcome.js';
 import type { Tally } from './report.js';
 
@@ -20,7 +21,7 @@ export function failWholeBatch(context: BatchContext, keys: Buffer[], error: Err
  */
 export async function deleteGone(context: BatchContext, keys: Buffer[], tally: Tally): Promise<void> {
   if (keys.length === 0) return;
-  const replace = (context.options.onConflict ?? 'replace') === 'replace';
+  const replace = writePolicy(context.options.onConflict) === 'replace';
   const replies = replace ? await context.target.exec(keys.map((key) => cmd('DEL', [key], key))) : [];
   keys.forEach((key, i) => {
     const reply = replies[i];
@@ -51,7 +52,7 @@ export function tallyWrites(
   written: ReadonlyArray<{ key: Buffer; bytes: number }>,
   tally: Tally,
 ): void {
-  const policy = context.options.onConflict ?? 'replace';
+  const policy = writePolicy(context.options.onConflict);
   replies.forEach((reply, i) => {
     if (reply instanceof Error) context.stopIfFatal(reply, 'target');
     const { key, bytes } = written[i]!;

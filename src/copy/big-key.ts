@@ -5,6 +5,7 @@ import { writeKeyScript } from '../redis/scripts.js';
 import { tempKeyFor } from '../redis/slot.js';
 import { codecs } from '../redis/types/index.js';
 import type { BatchContext } from './batch-context.js';
+import { writePolicy } from './options.js';
 import { writeOutcome } from './outcome.js';
 import type { KeyOutcome } from './report.js';
 import { payloadBytes } from './write-batch.js';
@@ -28,7 +29,7 @@ export interface BigKey {
  */
 export async function copyBigKey(context: BatchContext, big: BigKey): Promise<KeyOutcome | 'gone'> {
   const { source, target, options } = context;
-  const policy = options.onConflict ?? 'replace';
+  const policy = writePolicy(options.onConflict);
   if (policy !== 'replace') {
     const [exists] = await target.exec([cmd('EXISTS', [big.key], big.key)]);
     if (asNumber(exists) === 1) return writeOutcome(Buffer.from(`exists:${big.type}`), policy, 0);

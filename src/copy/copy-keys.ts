@@ -56,7 +56,7 @@ export async function copyKeys(
   const commandsBefore = source.stats.commands - (resumed?.sourceCommands ?? 0);
   await refuseSameServer(source, target);
   // --resume without a checkpoint starts over: the target may hold what a run killed before its first save wrote.
-  if (!options.resume && options.onConflict === undefined && (await holdsUserKeys(target))) {
+  if (!options.resume && options.onConflict === 'refuse' && (await holdsUserKeys(target))) {
     throw usageError(
       `target ${target.label} already holds keys`,
       'pass --on-conflict replace|skip|fail to copy onto it, --resume to continue an interrupted copy, or empty the target',
