@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { ExitCode, usageError } from '../errors.js';
-import { rateLimited, upstashDefaultRate } from '../redis/rate-limit.js';
+import { upstashDefaultRate } from '../redis/rate-limit.js';
 import { createProgress } from '../ui/progress.js';
 import { renderVerifySummary } from '../ui/verify-summary.js';
 import { defaultVerifyOptions, type VerifyOptions } from '../verify/options.js';
@@ -79,6 +79,7 @@ export function verifyOptions(flags: VerifyFlags): VerifyOptions {
     recheckMs: flags.recheck,
     repair: flags.repair === true,
     maxExamples: flags.maxExamples,
+    rate: flags.rate, // Upstash's default is applied once the source has said what it is
   };
 }
 
@@ -86,14 +87,13 @@ async function runVerify(flags: VerifyFlags, signal: AbortSignal): Promise<ExitC
   const options = verifyOptions(flags);
   const ends = await openBoth(flags);
   try {
-    const rate = flags.rate ?? (ends.source.upstash ? upstashDefaultRate : undefined);
-    const source = rate ? rateLimited(ends.source, rate) : ends.source;
+    options.rate ??= ends.source.upstash ? upstashDefaultRate : undefined;
     const progress = createProgress({
       quiet: flags.quiet === true || flags.json === true || options.mode === 'sample',
     });
     let report: VerifyReport;
     try {
-      report = await verifyKeys(source, ends.target, options, {
+      report = await verifyKeys(ends.source, ends.target, options, {
         signal,
         onProgress: (p) =>
           progress.update({ label: 'verify', done: p.done, total: p.total, bytes: 0, failed: p.differences }),
