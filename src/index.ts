@@ -13,6 +13,7 @@ export { openEndpoint } from './redis/connect.js';
 export type { EndpointOptions } from './redis/endpoint-options.js';
 export type { Command, RedisPort, Reply } from './redis/port.js';
 export { boundedReconnect, type ReconnectPolicy } from './redis/reconnect.js';
+export { sourceRate, upstashDefaultRate } from './redis/rate-limit.js';
 export { redactUrl } from './redis/url.js';
 export { defaultSyncOptions, type SyncOptions } from './sync/options.js';
 export { syncKeys } from './sync/sync-keys.js';
