@@ -56,9 +56,9 @@ export interface SyncBenchResult {
   /** CPU µs per source write during the load: the sync process (client), and each server. */
   cpuPerWrite: CpuPerKey;
   /**
-   * The floor under the lag: after the run, on quiet servers, the slowest single whole-key copy (DUMP, then RESTORE
-   * on the target) of the keys redis-benchmark keeps changing. Each change re-copies its key (invariant 2), so a key
-   * that changes all the time cannot lag less than this.
+   * The floor under the lag: after the run, on quiet servers, the slowest single whole-key copy (DUMP, then
+   * RESTORE on the target) of the keys redis-benchmark keeps changing. Each change re-copies its key
+   * (docs/invariants.md #2), so a key that changes all the time cannot lag less than this.
    */
   hotKeyCopy: { key: string; elements: number; bytes: number; ms: number };
 }

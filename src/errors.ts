@@ -1,4 +1,4 @@
-/** Exit codes shared by every command (DESIGN.md). Mapped to the process in one place: src/cli.ts. */
+/** Exit codes shared by every command (README, "Exit codes"). */
 export const ExitCode = {
   ok: 0,
   /** Finished, but data differs or some keys failed. */

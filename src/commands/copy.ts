@@ -2,29 +2,30 @@ import type { Command } from 'commander';
 import { copyKeys } from '../copy/copy-keys.js';
 import { surveyKeys } from '../copy/dry-run.js';
 import {
-  type ConflictPolicy,
   type CopyMode,
   type CopyOptions,
   defaultCopyOptions,
   maxChunkSize,
+  type OnConflict,
 } from '../copy/options.js';
-import { ExitCode } from '../errors.js';
-import { upstashDefaultRate } from '../redis/rate-limit.js';
+import { sourceRate } from '../redis/rate-limit.js';
 import { type TypeName, typeNames } from '../redis/types/index.js';
 import { renderCopySummary, renderDryRun } from '../ui/copy-summary.js';
 import { createProgress } from '../ui/progress.js';
-import { addEndpointFlags, type EndpointFlags, openBoth } from './endpoints.js';
+import { defineCommand } from './define-command.js';
+import { type EndpointFlags, openBoth, rateOption } from './endpoints.js';
+import type { Outcome } from './exit.js';
 import { listOf, oneOf, wholeNumber } from './parse.js';
-import { type GlobalFlags, printResult, runCommand } from './run.js';
+import { action, type GlobalFlags, printResult } from './run.js';
 
-interface CopyFlags extends EndpointFlags, GlobalFlags {
+export interface CopyFlags extends EndpointFlags, GlobalFlags {
   match: string;
   type?: TypeName[];
   batch: number;
   concurrency: number;
   mode: CopyMode;
   chunkSize: number;
-  onConflict?: ConflictPolicy;
+  onConflict: OnConflict;
   rate?: number;
   dryRun?: boolean;
   resume?: boolean;
@@ -33,9 +34,24 @@ interface CopyFlags extends EndpointFlags, GlobalFlags {
 
 export function copyCommand(program: Command): void {
   const d = defaultCopyOptions;
-  addEndpointFlags(
-    program.command('copy').description('one-shot bulk copy of every key, with types and TTLs'),
-  )
+  defineCommand(program, {
+    name: 'copy',
+    description: 'one-shot bulk copy of every key, with types and TTLs',
+    examples: [
+      {
+        why: 'what would it move, and what would it cost on Upstash?',
+        run: 'migrate copy --source "$UPSTASH" --target "$ELASTICACHE" --dry-run',
+      },
+      {
+        why: 'hashes and strings under user: only (URLs from MIGRATE_SOURCE_URL and MIGRATE_TARGET_URL)',
+        run: "migrate copy --match 'user:*' --type hash,string",
+      },
+      {
+        why: 'after Ctrl-C or a crash: continue from the checkpoint',
+        run: 'migrate copy --source "$UPSTASH" --target "$ELASTICACHE" --resume',
+      },
+    ],
+  })
     .option('--match <glob>', 'copy only keys matching this SCAN pattern', d.match)
     .option(
       '--type <types>',
@@ -58,25 +74,20 @@ export function copyCommand(program: Command): void {
     )
     .option(
       '--on-conflict <policy>',
-      'when the target holds the key: replace, skip or fail',
-      oneOf('--on-conflict', ['replace', 'skip', 'fail'] as const),
+      'a target that holds keys: refuse (stop before writing), or copy onto it and replace, skip or fail per key',
+      oneOf('--on-conflict', ['refuse', 'replace', 'skip', 'fail'] as const),
+      d.onConflict,
     )
-    .option(
-      '--rate <n>',
-      'cap on source commands per second (Upstash default: 8000)',
-      wholeNumber('--rate', 1),
-    )
+    .addOption(rateOption())
     .option('--dry-run', 'scan and report counts, bytes and estimated source commands; write nothing')
     .option('--resume', 'continue from the checkpoint')
     .option('--checkpoint <file>', 'checkpoint file', d.checkpointFile)
-    .option('--json', 'print one JSON document on stdout')
-    .option('--quiet', 'no progress output')
-    .option('--debug', 'show stack traces on errors')
-    .action((flags: CopyFlags) => runCommand(flags, (signal) => runCopy(flags, signal)));
+    .action(action(runCopy));
 }
 
-async function runCopy(flags: CopyFlags, signal: AbortSignal): Promise<ExitCode> {
-  const options: CopyOptions = {
+/** The copy's options from its flags (the rate's Upstash default waits for the source: see runCopy). */
+export function copyOptions(flags: CopyFlags): CopyOptions {
+  return {
     ...defaultCopyOptions,
     match: flags.match,
     types: flags.type ?? [],
@@ -85,19 +96,23 @@ async function runCopy(flags: CopyFlags, signal: AbortSignal): Promise<ExitCode>
     mode: flags.mode,
     chunkSize: flags.chunkSize,
     onConflict: flags.onConflict,
-    rate: flags.rate, // Upstash's default is applied below, once the source has said what it is
+    rate: flags.rate,
     dryRun: flags.dryRun === true,
     resume: flags.resume === true,
     checkpointFile: flags.checkpoint,
   };
+}
+
+async function runCopy(flags: CopyFlags, signal: AbortSignal): Promise<Outcome> {
+  const options = copyOptions(flags);
   const ends = await openBoth(flags);
   try {
-    options.rate ??= ends.source.upstash ? upstashDefaultRate : undefined;
+    options.rate = sourceRate(ends.source, options.rate);
     const source = ends.source;
     if (options.dryRun) {
       const report = await surveyKeys(source, options, signal);
       printResult(flags, report, renderDryRun);
-      return signal.aborted ? ExitCode.interrupted : ExitCode.ok;
+      return signal.aborted ? 'interrupted' : 'done';
     }
     const progress = createProgress({ quiet: flags.quiet === true || flags.json === true });
     let report: Awaited<ReturnType<typeof copyKeys>>;
@@ -117,8 +132,8 @@ async function runCopy(flags: CopyFlags, signal: AbortSignal): Promise<ExitCode>
       progress.stop();
     }
     printResult(flags, report, renderCopySummary);
-    if (report.interrupted) return ExitCode.interrupted;
-    return report.failed > 0 ? ExitCode.incomplete : ExitCode.ok;
+    if (report.interrupted) return 'interrupted';
+    return report.failed > 0 ? 'incomplete' : 'done';
   } finally {
     await ends.close();
   }

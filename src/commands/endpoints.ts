@@ -1,7 +1,10 @@
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { usageError } from '../errors.js';
-import { type EndpointOptions, openEndpoint } from '../redis/connect.js';
+import { openEndpoint } from '../redis/connect.js';
+import type { EndpointOptions } from '../redis/endpoint-options.js';
 import type { RedisPort } from '../redis/port.js';
+import { upstashDefaultRate } from '../redis/rate-limit.js';
+import { wholeNumber } from './parse.js';
 
 /** The flags every command shares to reach the source and the target. */
 export interface EndpointFlags {
@@ -30,6 +33,13 @@ export function addEndpointFlags(command: Command): Command {
     .option('--tls-ca <file>', 'PEM file with an extra CA to trust for TLS endpoints')
     .option('--tls-insecure', 'do not verify TLS certificates (only for testing)');
 }
+
+/** `--rate`, for the commands that read the whole source (its default is applied once the source is open). */
+export const rateOption = (): Option =>
+  new Option(
+    '--rate <n>',
+    `cap on source commands per second (default: none; ${upstashDefaultRate} for Upstash)`,
+  ).argParser(wholeNumber('--rate', 1));
 
 type Role = 'source' | 'target';
 

@@ -1,26 +1,33 @@
 import type { Command } from 'commander';
 import { readMigrationStatus } from '../control/migration-status.js';
-import { ExitCode } from '../errors.js';
 import { openEndpoint } from '../redis/connect.js';
 import type { RedisPort } from '../redis/port.js';
 import { renderMigrationStatus } from '../ui/sync-status.js';
-import { addEndpointFlags, type EndpointFlags, endpointOptions } from './endpoints.js';
-import { type GlobalFlags, printResult, runCommand } from './run.js';
+import { defineCommand } from './define-command.js';
+import { type EndpointFlags, endpointOptions } from './endpoints.js';
+import type { Outcome } from './exit.js';
+import { action, type GlobalFlags, printResult } from './run.js';
 
 type StatusFlags = EndpointFlags & GlobalFlags;
 
 export function statusCommand(program: Command): void {
-  addEndpointFlags(
-    program
-      .command('status')
-      .description('where the migration stands: stage, sync heartbeat, lag, queue, last verify'),
-  )
-    .option('--json', 'print one JSON document on stdout')
-    .option('--debug', 'show stack traces on errors')
-    .action((flags: StatusFlags) => runCommand(flags, () => runStatus(flags)));
+  defineCommand(program, {
+    name: 'status',
+    description: 'where the migration stands: stage, sync heartbeat, lag, queue, last verify',
+    examples: [
+      {
+        why: 'stage, sync lag and queue, last verify: all kept on the target',
+        run: 'migrate status --target "$ELASTICACHE"',
+      },
+      {
+        why: 'the same with the source key count, as JSON',
+        run: 'migrate status --source "$UPSTASH" --target "$ELASTICACHE" --json',
+      },
+    ],
+  }).action(action(runStatus));
 }
 
-async function runStatus(flags: StatusFlags): Promise<ExitCode> {
+async function runStatus(flags: StatusFlags): Promise<Outcome> {
   const target = await openEndpoint(endpointOptions(flags, 'target'));
   let source: RedisPort | undefined;
   try {
@@ -29,7 +36,7 @@ async function runStatus(flags: StatusFlags): Promise<ExitCode> {
     if (hasSource) source = await openEndpoint(endpointOptions(flags, 'source'));
     const status = await readMigrationStatus(target, source);
     printResult(flags, status, renderMigrationStatus);
-    return ExitCode.ok;
+    return 'done';
   } finally {
     await Promise.allSettled([target.close(), source?.close()]);
   }

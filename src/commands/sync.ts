@@ -1,15 +1,16 @@
 import type { Command } from 'commander';
 import type { SyncStatus } from '../control/sync-status.js';
-import { ExitCode } from '../errors.js';
-import { upstashDefaultRate } from '../redis/rate-limit.js';
+import { sourceRate } from '../redis/rate-limit.js';
 import { defaultSyncOptions, type SyncOptions } from '../sync/options.js';
 import { syncKeys } from '../sync/sync-keys.js';
 import { renderSyncLine, renderSyncSummary } from '../ui/sync-status.js';
-import { addEndpointFlags, type EndpointFlags, openBoth } from './endpoints.js';
+import { defineCommand } from './define-command.js';
+import { type EndpointFlags, openBoth, rateOption } from './endpoints.js';
+import type { Outcome } from './exit.js';
 import { wholeNumber } from './parse.js';
-import { type GlobalFlags, printResult, runCommand } from './run.js';
+import { action, type GlobalFlags, printResult } from './run.js';
 
-interface SyncFlags extends EndpointFlags, GlobalFlags {
+export interface SyncFlags extends EndpointFlags, GlobalFlags {
   match: string;
   configureNotifications?: boolean;
   stateDir: string;
@@ -24,13 +25,25 @@ const plainEveryMs = 5000;
 
 export function syncCommand(program: Command): void {
   const d = defaultSyncOptions;
-  addEndpointFlags(
-    program
-      .command('sync')
-      .description(
-        'live sync: initial copy, then every change on the source follows to the target, until stopped',
-      ),
-  )
+  defineCommand(program, {
+    name: 'sync',
+    description:
+      'live sync: initial copy, then every change on the source follows to the target, until stopped',
+    examples: [
+      {
+        why: 'copy, then follow every change until Ctrl-C (Upstash lets sync turn notifications on)',
+        run: 'migrate sync --source "$UPSTASH" --target "$ELASTICACHE" --configure-notifications',
+      },
+      {
+        why: 'sessions only, at most 2000 source commands a second (URLs from MIGRATE_SOURCE_URL/_TARGET_URL)',
+        run: "migrate sync --match 'session:*' --rate 2000",
+      },
+      {
+        why: 'a JSON status line a second, for a log',
+        run: 'migrate sync --source "$UPSTASH" --target "$ELASTICACHE" --json > sync.jsonl',
+      },
+    ],
+  })
     .option('--match <glob>', 'sync only keys matching this pattern', d.match)
     .option(
       '--configure-notifications',
@@ -49,23 +62,17 @@ export function syncCommand(program: Command): void {
       wholeNumber('--drain-timeout', 0),
       d.drainTimeoutMs,
     )
-    .option(
-      '--rate <n>',
-      'cap on source commands per second (Upstash default: 8000)',
-      wholeNumber('--rate', 1),
-    )
+    .addOption(rateOption())
     .option(
       '--skip-initial-copy',
       'do not copy everything first: only when the target was already copied and notifications have been on since',
     )
-    .option('--json', 'one JSON status line per second on stdout, then the summary')
-    .option('--quiet', 'no progress output')
-    .option('--debug', 'show stack traces on errors')
-    .action((flags: SyncFlags) => runCommand(flags, (signal) => runSync(flags, signal)));
+    .action(action(runSync));
 }
 
-async function runSync(flags: SyncFlags, signal: AbortSignal): Promise<ExitCode> {
-  const options: SyncOptions = {
+/** The sync's options from its flags (the rate's Upstash default waits for the source: see runSync). */
+export function syncOptions(flags: SyncFlags): SyncOptions {
+  return {
     ...defaultSyncOptions,
     match: flags.match,
     configureNotifications: flags.configureNotifications === true,
@@ -73,16 +80,21 @@ async function runSync(flags: SyncFlags, signal: AbortSignal): Promise<ExitCode>
     maxRetries: flags.maxRetries,
     drainTimeoutMs: flags.drainTimeout,
     skipInitialCopy: flags.skipInitialCopy === true,
+    rate: flags.rate,
   };
+}
+
+async function runSync(flags: SyncFlags, signal: AbortSignal): Promise<Outcome> {
+  const options = syncOptions(flags);
   const ends = await openBoth(flags);
-  options.rate = flags.rate ?? (ends.source.upstash ? upstashDefaultRate : undefined);
+  options.rate = sourceRate(ends.source, options.rate);
   const show = statusDisplay(flags);
   try {
     const report = await syncKeys(ends.source, ends.target, options, { signal, onStatus: show.update });
     show.stop();
     printResult(flags, report, renderSyncSummary);
-    if (!report.drained || report.initialCopy?.interrupted) return ExitCode.interrupted;
-    return report.deadLetters.length > 0 ? ExitCode.incomplete : ExitCode.ok;
+    if (!report.drained || report.initialCopy?.interrupted) return 'interrupted';
+    return report.deadLetters.length > 0 ? 'incomplete' : 'done';
   } finally {
     show.stop();
     await ends.close();

@@ -1,16 +1,18 @@
 import type { Command } from 'commander';
-import { ExitCode, usageError } from '../errors.js';
-import { rateLimited, upstashDefaultRate } from '../redis/rate-limit.js';
+import { usageError } from '../errors.js';
+import { sourceRate } from '../redis/rate-limit.js';
 import { createProgress } from '../ui/progress.js';
 import { renderVerifySummary } from '../ui/verify-summary.js';
 import { defaultVerifyOptions, type VerifyOptions } from '../verify/options.js';
 import type { VerifyReport } from '../verify/report.js';
 import { verifyKeys } from '../verify/verify-keys.js';
-import { addEndpointFlags, type EndpointFlags, openBoth } from './endpoints.js';
+import { defineCommand } from './define-command.js';
+import { type EndpointFlags, openBoth, rateOption } from './endpoints.js';
+import type { Outcome } from './exit.js';
 import { wholeNumber } from './parse.js';
-import { type GlobalFlags, printResult, runCommand } from './run.js';
+import { action, type GlobalFlags, printResult } from './run.js';
 
-interface VerifyFlags extends EndpointFlags, GlobalFlags {
+export interface VerifyFlags extends EndpointFlags, GlobalFlags {
   sample?: number;
   full?: boolean;
   match: string;
@@ -23,13 +25,25 @@ interface VerifyFlags extends EndpointFlags, GlobalFlags {
 
 export function verifyCommand(program: Command): void {
   const d = defaultVerifyOptions;
-  addEndpointFlags(
-    program
-      .command('verify')
-      .description(
-        'prove the target equals the source: counts, then a sampled or full compare of type, value and TTL',
-      ),
-  )
+  defineCommand(program, {
+    name: 'verify',
+    description:
+      'prove the target equals the source: counts, then a sampled or full compare of type, value and TTL',
+    examples: [
+      {
+        why: '1000 random keys compared by type, value and expiry',
+        run: 'migrate verify --source "$UPSTASH" --target "$ELASTICACHE"',
+      },
+      {
+        why: 'every key, and keys only the target holds; the report as JSON',
+        run: 'migrate verify --source "$UPSTASH" --target "$ELASTICACHE" --full --json > verify.json',
+      },
+      {
+        why: 're-copy whatever differs, then compare it again',
+        run: 'migrate verify --source "$UPSTASH" --target "$ELASTICACHE" --full --repair',
+      },
+    ],
+  })
     .option(
       '--sample <n>',
       `compare n random source keys (default ${d.sample})`,
@@ -56,15 +70,8 @@ export function verifyCommand(program: Command): void {
       wholeNumber('--max-examples', 0, 10_000),
       d.maxExamples,
     )
-    .option(
-      '--rate <n>',
-      'cap on source commands per second (Upstash default: 8000)',
-      wholeNumber('--rate', 1),
-    )
-    .option('--json', 'print one JSON document on stdout')
-    .option('--quiet', 'no progress output')
-    .option('--debug', 'show stack traces on errors')
-    .action((flags: VerifyFlags) => runCommand(flags, (signal) => runVerify(flags, signal)));
+    .addOption(rateOption())
+    .action(action(runVerify));
 }
 
 export function verifyOptions(flags: VerifyFlags): VerifyOptions {
@@ -79,21 +86,21 @@ export function verifyOptions(flags: VerifyFlags): VerifyOptions {
     recheckMs: flags.recheck,
     repair: flags.repair === true,
     maxExamples: flags.maxExamples,
+    rate: flags.rate, // Upstash's default waits for the source: see runVerify
   };
 }
 
-async function runVerify(flags: VerifyFlags, signal: AbortSignal): Promise<ExitCode> {
+async function runVerify(flags: VerifyFlags, signal: AbortSignal): Promise<Outcome> {
   const options = verifyOptions(flags);
   const ends = await openBoth(flags);
   try {
-    const rate = flags.rate ?? (ends.source.upstash ? upstashDefaultRate : undefined);
-    const source = rate ? rateLimited(ends.source, rate) : ends.source;
+    options.rate = sourceRate(ends.source, options.rate);
     const progress = createProgress({
       quiet: flags.quiet === true || flags.json === true || options.mode === 'sample',
     });
     let report: VerifyReport;
     try {
-      report = await verifyKeys(source, ends.target, options, {
+      report = await verifyKeys(ends.source, ends.target, options, {
         signal,
         onProgress: (p) =>
           progress.update({ label: 'verify', done: p.done, total: p.total, bytes: 0, failed: p.differences }),
@@ -102,8 +109,8 @@ async function runVerify(flags: VerifyFlags, signal: AbortSignal): Promise<ExitC
       progress.stop();
     }
     printResult(flags, report, renderVerifySummary);
-    if (report.interrupted) return ExitCode.interrupted;
-    return report.ok ? ExitCode.ok : ExitCode.incomplete;
+    if (report.interrupted) return 'interrupted';
+    return report.ok ? 'done' : 'incomplete';
   } finally {
     await ends.close();
   }

@@ -39,8 +39,8 @@ export interface CopyRun {
 const checkpointEveryMs = 1000;
 
 /**
- * Copies every matching key from source to target (DESIGN.md invariants 1–8): SCAN pages feed a bounded number of
- * batches in flight; each batch is copied idempotently; progress is checkpointed durably. Prints nothing.
+ * Copies every matching key from source to target (docs/invariants.md #1–8): SCAN pages feed a bounded number
+ * of batches in flight; each batch is copied idempotently; progress is checkpointed durably. Prints nothing.
  */
 export async function copyKeys(
   sourcePort: RedisPort,
@@ -56,7 +56,7 @@ export async function copyKeys(
   const commandsBefore = source.stats.commands - (resumed?.sourceCommands ?? 0);
   await refuseSameServer(source, target);
   // --resume without a checkpoint starts over: the target may hold what a run killed before its first save wrote.
-  if (!options.resume && options.onConflict === undefined && (await holdsUserKeys(target))) {
+  if (!options.resume && options.onConflict === 'refuse' && (await holdsUserKeys(target))) {
     throw usageError(
       `target ${target.label} already holds keys`,
       'pass --on-conflict replace|skip|fail to copy onto it, --resume to continue an interrupted copy, or empty the target',

@@ -4,6 +4,7 @@ import { execScripts, scriptCommand } from '../redis/script-runner.js';
 import { dumpBatchScript } from '../redis/scripts.js';
 import { type BatchCopier, sourceNow } from './batch-context.js';
 import { deleteGone, failWholeBatch, releaseReply, tallyWrites } from './batch-steps.js';
+import { writePolicy } from './options.js';
 import { type KeyWrite, writeKeys } from './write-batch.js';
 
 /** DUMP/RESTORE copy of one batch: one EVAL dumps every key, one script call per node restores them with ABSTTL. */
@@ -42,5 +43,5 @@ export const copyDumpBatch: BatchCopier = async (context, node, keys, tally) => 
   }
   releaseReply(flat);
   await deleteGone(context, gone, tally);
-  tallyWrites(context, await writeKeys(target, restores, options.onConflict ?? 'replace'), restores, tally);
+  tallyWrites(context, await writeKeys(target, restores, writePolicy(options.onConflict)), restores, tally);
 };

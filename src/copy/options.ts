@@ -1,7 +1,17 @@
 import type { TypeName } from '../redis/types/index.js';
 
 export type CopyMode = 'auto' | 'struct' | 'dump';
+/** What a write does to a key the target already holds. */
 export type ConflictPolicy = 'replace' | 'skip' | 'fail';
+/**
+ * A run's answer to a target that holds keys: 'refuse' stops before the first write unless the run resumes (keys
+ * met after that are replaced); the others copy onto it and decide per key.
+ */
+export type OnConflict = 'refuse' | ConflictPolicy;
+
+/** What each write does under a run's `onConflict`: the one place 'refuse' is turned into a per-key policy. */
+export const writePolicy = (onConflict: OnConflict): ConflictPolicy =>
+  onConflict === 'refuse' ? 'replace' : onConflict;
 
 export interface CopyOptions {
   /** SCAN MATCH glob. @default '*' */
@@ -16,8 +26,8 @@ export interface CopyOptions {
   mode: CopyMode;
   /** Elements per chunk when a big collection is copied in pieces. @default 1000 */
   chunkSize: number;
-  /** What to do with a key the target already holds; undefined means the target must be empty. */
-  onConflict: ConflictPolicy | undefined;
+  /** What to do when the target already holds keys. @default 'refuse' */
+  onConflict: OnConflict;
   /** Cap on source commands per second; undefined means no cap. */
   rate: number | undefined;
   /** Scan and report counts, bytes and estimated commands; write nothing. */
@@ -39,7 +49,7 @@ export const defaultCopyOptions: CopyOptions = {
   concurrency: 4,
   mode: 'auto',
   chunkSize: 1000,
-  onConflict: undefined,
+  onConflict: 'refuse',
   rate: undefined,
   dryRun: false,
   resume: false,

@@ -1,6 +1,6 @@
 import { displayKey } from '../redis/display.js';
 
-/** Every key is accounted for in exactly one of these (invariant 7). */
+/** Every key is accounted for in exactly one of these (docs/invariants.md #7). */
 export interface CopyCounts {
   scanned: number;
   copied: number;

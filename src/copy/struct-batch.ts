@@ -8,6 +8,7 @@ import { type BatchCopier, sourceNow } from './batch-context.js';
 import { deleteGone, failWholeBatch, releaseReply, tallyWrites } from './batch-steps.js';
 import { type BigKey, copyBigKey } from './big-key.js';
 import { readOrFallback } from './fallback-read.js';
+import { writePolicy } from './options.js';
 import { type KeyWrite, payloadBytes, writeKeys } from './write-batch.js';
 
 /**
@@ -78,7 +79,7 @@ export const copyStructBatch: BatchCopier = async (context, node, keys, tally) =
   releaseReply(flat);
 
   await deleteGone(context, gone, tally);
-  tallyWrites(context, await writeKeys(target, writes, options.onConflict ?? 'replace'), writes, tally);
+  tallyWrites(context, await writeKeys(target, writes, writePolicy(options.onConflict)), writes, tally);
 
   const bigGone: Buffer[] = [];
   for (const entry of big) {

@@ -9,6 +9,7 @@ const redirectError = /^(MOVED|ASK|TRYAGAIN|CLUSTERDOWN)\b/;
 export class IoredisPort implements RedisPort {
   readonly stats: PortStats = { commands: 0 };
   readonly topology: Topology;
+  private closing: Promise<void> | undefined;
 
   constructor(
     readonly client: Redis | Cluster,
@@ -74,7 +75,13 @@ export class IoredisPort implements RedisPort {
     applyReconnectPolicy(this.client, { ...this.reconnect, attempts: Number.POSITIVE_INFINITY });
   }
 
-  async close(): Promise<void> {
+  /** Closes once: later calls return the first call's promise and send nothing. */
+  close(): Promise<void> {
+    this.closing ??= this.quit();
+    return this.closing;
+  }
+
+  private async quit(): Promise<void> {
     // QUIT waits for the server; while reconnecting there is none to wait for, and QUIT would queue behind others.
     if (this.client.status !== 'ready') {
       this.client.disconnect();

@@ -41,6 +41,7 @@ export interface RedisPort {
    * policy it was opened with: for long-running work whose failures wait in a retry queue (sync).
    */
   keepReconnecting(): void;
+  /** Closes the port once: a second call returns the first call's promise and sends nothing. */
   close(): Promise<void>;
 }
 

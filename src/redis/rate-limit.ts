@@ -48,3 +48,7 @@ export function rateLimited(port: RedisPort, commandsPerSecond: number): RedisPo
 
 /** A safe default for Upstash, whose databases accept about 10,000 commands per second. */
 export const upstashDefaultRate = 8000;
+
+/** The cap on a source's commands per second: the one asked for, else Upstash's default for an Upstash source. */
+export const sourceRate = (source: Pick<RedisPort, 'upstash'>, rate?: number): number | undefined =>
+  rate ?? (source.upstash ? upstashDefaultRate : undefined);

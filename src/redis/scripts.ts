@@ -4,9 +4,9 @@
  */
 
 /**
- * Reads a batch. ARGV: chunkLimit, maxInlineBytes, typeFilter (comma list or ''), key… .
- * Returns: nowMs, then per key: type, pttl, size, value (false when too big to inline or filtered out).
- * The expiry is read with TIME in the same atomic call, so now + pttl is an absolute expiry (invariant 4).
+ * Reads a batch. ARGV: chunkLimit, maxInlineBytes, typeFilter (comma list or ''), key… . Returns: nowMs, then
+ * per key: type, pttl, size, value (false when too big to inline or filtered out). The expiry is read with
+ * TIME in the same atomic call, so now + pttl is an absolute expiry (docs/invariants.md #4).
  */
 export const readBatchScript = `
 local t = redis.call('TIME')

@@ -26,7 +26,7 @@ export const reservedPrefix = '__migrate:';
 
 let tempCounter = 0;
 
-/** A temporary key in the same hash slot as `key` (invariant 5), inside the reserved namespace. */
+/** A temporary key in the same hash slot as `key` (docs/invariants.md #5), inside the reserved namespace. */
 export function tempKeyFor(key: Buffer | string): string {
   tempCounter = (tempCounter + 1) % 1e9;
   return `${reservedPrefix}tmp:{${slotTags()[slotOf(key)]}}:${process.pid}:${tempCounter}`;

@@ -8,7 +8,7 @@ import { copyStructBatch } from '../copy/struct-batch.js';
 export const bigKeyBytes = 16 * 1024;
 /** Bytes (by their last copy) one big-key copy takes at most: a huge key goes alone, medium ones together. */
 export const bigBatchBytes = 1024 * 1024;
-/** Big keys remembered at most (the oldest is forgotten first), so memory stays bounded (invariant 1). */
+/** Big keys remembered at most (the oldest is forgotten first): bounded memory, docs/invariants.md #1. */
 const maxRemembered = 10_000;
 
 /** The keys sync has seen to be big, by latin1 id, with the bytes their last copy wrote. */

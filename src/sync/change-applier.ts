@@ -32,10 +32,11 @@ export interface ApplierLimits {
 }
 
 /**
- * Applies changed keys to the target by re-copying them from the source's current state (invariant 2), in batches
- * per source node, a bounded number at once, one copy per key at a time (invariant 3). Keys seen to be big go in
- * their own lane, one per copy (src/sync/big-keys.ts), so a hot big key never holds back small ones. Failed keys go
- * to the retry queue; due retries come back through the same dirty set.
+ * Applies changed keys to the target by re-copying them from the source's current state
+ * (docs/invariants.md #2), in batches per source node, a bounded number at once, one copy per key at a time
+ * (docs/invariants.md #3). Keys seen to be big go in their own lane, one per copy (src/sync/big-keys.ts), so a
+ * hot big key never holds back small ones. Failed keys go to the retry queue; due retries come back through
+ * the same dirty set.
  */
 export class ChangeApplier {
   private readonly bigKeys = new BigKeys();

@@ -13,8 +13,9 @@ export interface DirtyBatch {
 const takeScanLimit = 20_000;
 
 /**
- * The set of keys whose source changed and whose copy has not been applied yet. Events are deduplicated, and a key
- * is never copied twice at once (invariant 3): a key that changes while its copy is in flight is copied again after.
+ * The set of keys whose source changed and whose copy has not been applied yet. Events are deduplicated, and
+ * a key is never copied twice at once (docs/invariants.md #3): a key that changes while its copy is in flight
+ * is copied again after.
  *
  * Waiting keys live in two maps so the lag is cheap to read under heavy load: `fresh` holds keys marked as they
  * change, in the order seen (its first entry is its oldest), `older` the few that carry an earlier time (changed

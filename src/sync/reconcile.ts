@@ -4,7 +4,7 @@ import { asNumber, cmd, type RedisPort } from '../redis/port.js';
 export interface ReconcileSink {
   /** Marks a key for a re-copy from the source's current state (which deletes it on the target when gone). */
   mark(key: Buffer): void;
-  /** Resolves when there is room for more keys (bounded memory: invariant 1). */
+  /** Resolves when there is room for more keys (bounded memory: docs/invariants.md #1). */
   room(): Promise<void>;
   signal: AbortSignal;
 }

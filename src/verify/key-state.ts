@@ -42,7 +42,7 @@ export async function fingerprint(
   return parseFingerprints(Array.isArray(reply) ? reply : [], keys.length);
 }
 
-export function parseFingerprints(flat: Reply[], count: number): KeyState[] {
+function parseFingerprints(flat: Reply[], count: number): KeyState[] {
   const now = asNumber(flat[0]);
   const states: KeyState[] = [];
   for (let i = 0; i < count; i++) {

@@ -24,6 +24,8 @@ export interface VerifyOptions {
   chunkSize: number;
   /** Strings longer than this are digested in pieces of this size. @default 1 MiB */
   maxInlineBytes: number;
+  /** Cap on source commands per second (Upstash caps throughput and bills per command); undefined means no cap. */
+  rate: number | undefined;
   /** Save the outcome in the reserved key `__migrate:verify:last` on the target (for `migrate status`). */
   saveResult: boolean;
 }
@@ -41,5 +43,6 @@ export const defaultVerifyOptions: VerifyOptions = {
   concurrency: 4,
   chunkSize: 1000,
   maxInlineBytes: 1024 * 1024,
+  rate: undefined,
   saveResult: true,
 };

@@ -5,6 +5,7 @@ import { estimateCostUsd } from '../copy/report.js';
 import { scanPages } from '../copy/scanner.js';
 import { ExitCode, MigrateError, messageOf } from '../errors.js';
 import type { RedisPort } from '../redis/port.js';
+import { rateLimited } from '../redis/rate-limit.js';
 import { isErrReply, retryBatch } from '../retry.js';
 import { type CompareOutcome, compareKeys, type Finding } from './compare-keys.js';
 import { type ExtrasOutcome, findExtras } from './extras.js';
@@ -32,16 +33,19 @@ export interface VerifyRun {
 }
 
 /**
- * Proves the target equals the source: every key (full) or a random sample compared by type, value (server-side
- * fingerprints) and absolute expiry; in full mode the target is also scanned for keys the source lacks. Keys found
- * different are re-checked before they count, and repaired when asked. Prints nothing; returns the report.
+ * Proves the target equals the source: every key (full) or a random sample compared by type, value
+ * (server-side fingerprints) and absolute expiry, source commands capped at `options.rate` per second; in
+ * full mode the target is also scanned for keys the source lacks. Keys found different are re-checked before
+ * they count, and repaired when asked. Prints nothing; returns the report.
  */
 export async function verifyKeys(
-  source: RedisPort,
+  sourcePort: RedisPort,
   target: RedisPort,
   options: VerifyOptions,
   run: VerifyRun = {},
 ): Promise<VerifyReport> {
+  // Every source read goes through the cap, the repair's re-copies included, as in copyKeys and syncKeys.
+  const source = options.rate ? rateLimited(sourcePort, options.rate) : sourcePort;
   const started = Date.now();
   const commandsBefore = source.stats.commands;
   // A server compared with itself always "equals": a mistyped --target must not look like a proven copy.

@@ -1,5 +1,5 @@
 import { ExitCode, MigrateError, usageError } from '../../errors.js';
-import type { EndpointOptions } from '../connect.js';
+import type { EndpointOptions } from '../endpoint-options.js';
 import { asText } from '../port.js';
 import type { EndpointAddress } from '../url.js';
 import { RestPort, type RestPortOptions } from './rest-port.js';

@@ -32,6 +32,7 @@ export class RestPort implements RedisPort {
   readonly upstash = true;
   readonly label: string;
   private readonly maxRequestBytes: number;
+  private closing: Promise<void> | undefined;
 
   constructor(private readonly options: RestPortOptions) {
     this.label = options.label;
@@ -81,8 +82,10 @@ export class RestPort implements RedisPort {
     // every request is its own HTTP call: there is no connection to give up on
   }
 
-  async close(): Promise<void> {
-    // fetch keeps no connection of ours open beyond the global pool's idle timeout
+  close(): Promise<void> {
+    // Nothing to shut: fetch keeps no connection of ours open beyond the global pool's idle timeout.
+    this.closing ??= Promise.resolve();
+    return this.closing;
   }
 
   /** One POST /pipeline; entries keep their order. */

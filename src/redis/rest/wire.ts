@@ -16,7 +16,7 @@ export interface WireEntry {
  * never valid padded base64), numbers stay numbers, arrays recurse. Bytes stay bytes: nothing is parsed as JSON or
  * decoded as UTF-8.
  */
-export function decodeResult(raw: unknown): Reply {
+function decodeResult(raw: unknown): Reply {
   if (raw === null || raw === undefined) return null;
   if (typeof raw === 'number') return raw;
   if (typeof raw === 'string') return raw === 'OK' ? Buffer.from('OK') : Buffer.from(raw, 'base64');

@@ -85,7 +85,3 @@ export const streamCodec: TypeCodec = {
     yield [0, ...metaPayload(info ?? null, groups instanceof Error ? null : (groups ?? null))];
   },
 };
-
-/** True when an inline stream payload would not fit one request (entries with very many fields). */
-export const payloadFits = (payload: Arg[]): boolean =>
-  payload.length + writeScriptOverhead <= maxRequestArgs;
