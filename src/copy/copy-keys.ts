@@ -1,16 +1,16 @@
 import pLimit from 'p-limit';
 import { ExitCode, MigrateError, messageOf, usageError } from '../errors.js';
-import { dbsize } from '../redis/keyspace.js';
-import type { RedisPort } from '../redis/port.js';
-import { rateLimited } from '../redis/rate-limit.js';
-import { serverTypeName } from '../redis/types/index.js';
-import { retryBatch } from '../retry.js';
-import type { BatchContext, BatchCopier } from './batch-context.js';
-import { type Checkpoint, copyFingerprint, Ledger, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
-import { copyDumpBatch } from './dump-batch.js';
-import type { CopyOptions } from './options.js';
-import { fatalReplyError } from './outcome.js';
-import { holdsUserKeys, refuseSameServer, removeLeftoverTempKeys, targetAcceptsDumps } from './preflight.js';
+import type { BatchContext, BatchCopier } from '../keys/batch-context.js';
+import { copyDumpBatch } from '../keys/dump-batch.js';
+import { fatalReplyError } from '../keys/outcome.js';
+import {
+  holdsUserKeys,
+  refuseSameServer,
+  removeLeftoverTempKeys,
+  targetAcceptsDumps,
+} from '../keys/preflight.js';
+import { scanPages } from '../keys/scanner.js';
+import { copyStructBatch } from '../keys/struct-batch.js';
 import {
   addCounts,
   type CopyCounts,
@@ -19,9 +19,14 @@ import {
   estimateCostUsd,
   type KeyFailure,
   Tally,
-} from './report.js';
-import { scanPages } from './scanner.js';
-import { copyStructBatch } from './struct-batch.js';
+} from '../keys/tally.js';
+import { dbsize } from '../redis/keyspace.js';
+import type { RedisPort } from '../redis/port.js';
+import { rateLimited } from '../redis/rate-limit.js';
+import { serverTypeName } from '../redis/types/index.js';
+import { retryBatch } from '../retry.js';
+import { type Checkpoint, copyFingerprint, Ledger, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
+import type { CopyOptions } from './options.js';
 
 export interface CopyProgress {
   counts: CopyCounts;

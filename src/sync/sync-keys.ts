@@ -1,13 +1,13 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { BatchContext } from '../copy/batch-context.js';
 import { copyKeys } from '../copy/copy-keys.js';
 import { type CopyOptions, defaultCopyOptions } from '../copy/options.js';
-import { fatalReplyError } from '../copy/outcome.js';
-import { refuseSameServer } from '../copy/preflight.js';
-import { type CopyReport, estimateCostUsd } from '../copy/report.js';
 import { ExitCode, type MigrateError } from '../errors.js';
+import type { BatchContext } from '../keys/batch-context.js';
+import { fatalReplyError } from '../keys/outcome.js';
+import { refuseSameServer } from '../keys/preflight.js';
+import { type CopyReport, estimateCostUsd } from '../keys/tally.js';
 import type { RedisPort } from '../redis/port.js';
 import { rateLimited } from '../redis/rate-limit.js';
 import { isReserved } from '../redis/slot.js';

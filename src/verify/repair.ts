@@ -1,8 +1,8 @@
-import type { BatchContext } from '../copy/batch-context.js';
 import { defaultCopyOptions } from '../copy/options.js';
-import { fatalReplyError } from '../copy/outcome.js';
-import { Tally } from '../copy/report.js';
-import { copyStructBatch } from '../copy/struct-batch.js';
+import type { BatchContext } from '../keys/batch-context.js';
+import { fatalReplyError } from '../keys/outcome.js';
+import { copyStructBatch } from '../keys/struct-batch.js';
+import { Tally } from '../keys/tally.js';
 import { cmd } from '../redis/port.js';
 import type { Finding } from './compare-keys.js';
 import { compareKeys } from './compare-keys.js';

@@ -1,8 +1,8 @@
-import { fatalReplyError } from '../copy/outcome.js';
-import { refuseSameServer } from '../copy/preflight.js';
-import { estimateCostUsd } from '../copy/report.js';
-import { scanPages } from '../copy/scanner.js';
 import { ExitCode, MigrateError, messageOf } from '../errors.js';
+import { fatalReplyError } from '../keys/outcome.js';
+import { refuseSameServer } from '../keys/preflight.js';
+import { scanPages } from '../keys/scanner.js';
+import { estimateCostUsd } from '../keys/tally.js';
 import type { RedisPort } from '../redis/port.js';
 import { isErrReply, retryBatch } from '../retry.js';
 import { type CompareOutcome, compareKeys, type Finding } from './compare-keys.js';

@@ -6,7 +6,7 @@ import { tempKeyFor } from '../redis/slot.js';
 import { codecs } from '../redis/types/index.js';
 import type { BatchContext } from './batch-context.js';
 import { writeOutcome } from './outcome.js';
-import type { KeyOutcome } from './report.js';
+import type { KeyOutcome } from './tally.js';
 import { payloadBytes } from './write-batch.js';
 
 /** A temporary key left by a crash disappears on its own after this long. */

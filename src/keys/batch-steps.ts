@@ -1,7 +1,7 @@
 import { cmd, type Reply } from '../redis/port.js';
 import type { BatchContext } from './batch-context.js';
 import { failureReason, writeOutcome } from './outcome.js';
-import type { Tally } from './report.js';
+import type { Tally } from './tally.js';
 
 /** Steps both batch copiers (struct and dump) share. */
 

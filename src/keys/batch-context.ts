@@ -1,6 +1,6 @@
+import type { CopyOptions } from '../copy/options.js';
 import type { RedisPort } from '../redis/port.js';
-import type { CopyOptions } from './options.js';
-import type { Tally } from './report.js';
+import type { Tally } from './tally.js';
 
 /** What copying one batch needs: both ends, the options, and a way to stop the whole run. */
 export interface BatchContext {
