@@ -2,8 +2,9 @@
 export { type CopyProgress, type CopyRun, copyKeys } from './copy/copy-keys.js';
 export { type DryRunReport, surveyKeys } from './copy/dry-run.js';
 export { type CopyOptions, defaultCopyOptions } from './copy/options.js';
+export type { CopyReport } from './copy/report.js';
 export { ExitCode, MigrateError } from './errors.js';
-export type { CopyCounts, CopyReport, KeyFailure } from './keys/tally.js';
+export type { CopyCounts, KeyFailure } from './keys/tally.js';
 export { type EndpointOptions, openEndpoint } from './redis/connect.js';
 export type { Command, RedisPort, Reply } from './redis/port.js';
 export { boundedReconnect, type ReconnectPolicy } from './redis/reconnect.js';

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedBenchData } from '../fixtures/dataset.js';
-import type { CopyReport } from '../src/keys/tally.js';
+import type { CopyReport } from '../src/copy/report.js';
 import { detection } from '../src/verify/sample.js';
 import { copyBetween } from './support/copy.js';
 import { startRedis, stopAll, type TestServer } from './support/servers.js';

@@ -1,6 +1,7 @@
 import pLimit from 'p-limit';
 import { ExitCode, MigrateError, messageOf, usageError } from '../errors.js';
 import type { BatchContext, BatchCopier } from '../keys/batch-context.js';
+import { estimateCostUsd } from '../keys/cost.js';
 import { copyDumpBatch } from '../keys/dump-batch.js';
 import { fatalReplyError } from '../keys/outcome.js';
 import {
@@ -11,15 +12,7 @@ import {
 } from '../keys/preflight.js';
 import { scanPages } from '../keys/scanner.js';
 import { copyStructBatch } from '../keys/struct-batch.js';
-import {
-  addCounts,
-  type CopyCounts,
-  type CopyReport,
-  emptyCounts,
-  estimateCostUsd,
-  type KeyFailure,
-  Tally,
-} from '../keys/tally.js';
+import { addCounts, type CopyCounts, emptyCounts, type KeyFailure, Tally } from '../keys/tally.js';
 import { dbsize } from '../redis/keyspace.js';
 import type { RedisPort } from '../redis/port.js';
 import { rateLimited } from '../redis/rate-limit.js';
@@ -27,6 +20,7 @@ import { serverTypeName } from '../redis/types/index.js';
 import { retryBatch } from '../retry.js';
 import { type Checkpoint, copyFingerprint, Ledger, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import type { CopyOptions } from './options.js';
+import type { CopyReport } from './report.js';
 
 export interface CopyProgress {
   counts: CopyCounts;
@@ -81,7 +75,8 @@ export async function copyKeys(
   const context: BatchContext = {
     source,
     target,
-    options,
+    // Past the empty-target check above, a key the target holds is replaced unless a policy says otherwise.
+    options: { ...options, onConflict: options.onConflict ?? 'replace' },
     typeFilter: options.types.map(serverTypeName).join(','),
     stopIfFatal(error, role) {
       const fatal = fatalReplyError(error, role);

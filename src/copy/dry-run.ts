@@ -1,7 +1,7 @@
 import { usageError } from '../errors.js';
+import { estimateCostUsd } from '../keys/cost.js';
 import { scriptsRefused } from '../keys/fallback-read.js';
 import { scanPages } from '../keys/scanner.js';
-import { estimateCostUsd } from '../keys/tally.js';
 import type { RedisPort } from '../redis/port.js';
 import { asArray, asNumber } from '../redis/port.js';
 import { rateLimited } from '../redis/rate-limit.js';

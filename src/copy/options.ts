@@ -1,7 +1,10 @@
+import { type ConflictPolicy, defaultKeyCopyOptions } from '../keys/options.js';
 import type { TypeName } from '../redis/types/index.js';
 
+// Copy's flags take these as they are: the kit's limit and conflict policies.
+export { type ConflictPolicy, maxChunkSize } from '../keys/options.js';
+
 export type CopyMode = 'auto' | 'struct' | 'dump';
-export type ConflictPolicy = 'replace' | 'skip' | 'fail';
 
 export interface CopyOptions {
   /** SCAN MATCH glob. @default '*' */
@@ -38,15 +41,12 @@ export const defaultCopyOptions: CopyOptions = {
   batch: 500,
   concurrency: 4,
   mode: 'auto',
-  chunkSize: 1000,
+  chunkSize: defaultKeyCopyOptions.chunkSize,
   onConflict: undefined,
   rate: undefined,
   dryRun: false,
   resume: false,
   checkpointFile: '.migrate/copy-checkpoint.json',
-  maxInlineBytes: 1024 * 1024,
+  maxInlineBytes: defaultKeyCopyOptions.maxInlineBytes,
   maxFailuresListed: 100,
 };
-
-/** Largest --chunk-size: a hash chunk (field + value per element) must stay under 3,999 arguments. */
-export const maxChunkSize = 1900;

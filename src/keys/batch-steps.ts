@@ -20,7 +20,7 @@ export function failWholeBatch(context: BatchContext, keys: Buffer[], error: Err
  */
 export async function deleteGone(context: BatchContext, keys: Buffer[], tally: Tally): Promise<void> {
   if (keys.length === 0) return;
-  const replace = (context.options.onConflict ?? 'replace') === 'replace';
+  const replace = context.options.onConflict === 'replace';
   const replies = replace ? await context.target.exec(keys.map((key) => cmd('DEL', [key], key))) : [];
   keys.forEach((key, i) => {
     const reply = replies[i];
@@ -51,7 +51,7 @@ export function tallyWrites(
   written: ReadonlyArray<{ key: Buffer; bytes: number }>,
   tally: Tally,
 ): void {
-  const policy = context.options.onConflict ?? 'replace';
+  const policy = context.options.onConflict;
   replies.forEach((reply, i) => {
     if (reply instanceof Error) context.stopIfFatal(reply, 'target');
     const { key, bytes } = written[i]!;

@@ -28,7 +28,7 @@ export interface BigKey {
  */
 export async function copyBigKey(context: BatchContext, big: BigKey): Promise<KeyOutcome | 'gone'> {
   const { source, target, options } = context;
-  const policy = options.onConflict ?? 'replace';
+  const policy = options.onConflict;
   if (policy !== 'replace') {
     const [exists] = await target.exec([cmd('EXISTS', [big.key], big.key)]);
     if (asNumber(exists) === 1) return writeOutcome(Buffer.from(`exists:${big.type}`), policy, 0);

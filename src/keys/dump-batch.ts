@@ -42,5 +42,5 @@ export const copyDumpBatch: BatchCopier = async (context, node, keys, tally) => 
   }
   releaseReply(flat);
   await deleteGone(context, gone, tally);
-  tallyWrites(context, await writeKeys(target, restores, options.onConflict ?? 'replace'), restores, tally);
+  tallyWrites(context, await writeKeys(target, restores, options.onConflict), restores, tally);
 };

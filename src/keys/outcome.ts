@@ -1,7 +1,7 @@
-import type { ConflictPolicy } from '../copy/options.js';
 import { ExitCode, MigrateError } from '../errors.js';
 import { asText, type Reply } from '../redis/port.js';
 import { scriptsRefused } from './fallback-read.js';
+import type { ConflictPolicy } from './options.js';
 import type { KeyOutcome } from './tally.js';
 
 const conflictHint = 'rerun with --on-conflict replace (overwrite) or skip';

@@ -16,7 +16,7 @@ import { type KeyWrite, payloadBytes, writeKeys } from './write-batch.js';
  */
 export const copyStructBatch: BatchCopier = async (context, node, keys, tally) => {
   const { source, target, options } = context;
-  // A source that refuses scripts is read command by command instead (src/copy/fallback-read.ts).
+  // A source that refuses scripts is read command by command instead (src/keys/fallback-read.ts).
   const reply = await readOrFallback(context, node, keys, async () => {
     const [scripted] = await execScripts(
       source,
@@ -78,7 +78,7 @@ export const copyStructBatch: BatchCopier = async (context, node, keys, tally) =
   releaseReply(flat);
 
   await deleteGone(context, gone, tally);
-  tallyWrites(context, await writeKeys(target, writes, options.onConflict ?? 'replace'), writes, tally);
+  tallyWrites(context, await writeKeys(target, writes, options.onConflict), writes, tally);
 
   const bigGone: Buffer[] = [];
   for (const entry of big) {

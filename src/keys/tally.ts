@@ -60,22 +60,3 @@ export class Tally {
     }
   }
 }
-
-/** Price Upstash charges per 100,000 commands (pay-as-you-go), in US dollars. */
-export const usdPer100kCommands = 0.2;
-export const estimateCostUsd = (commands: number): number =>
-  Math.round((commands / 100_000) * usdPer100kCommands * 1e4) / 1e4;
-
-export interface CopyReport extends CopyCounts {
-  command: 'copy';
-  mode: 'struct' | 'dump';
-  sourceCommands: number;
-  estimatedCostUsd: number;
-  durationMs: number;
-  keysPerSec: number;
-  failures: KeyFailure[];
-  /** True when the run stopped early (signal, or a fatal error); the checkpoint resumes it. */
-  interrupted: boolean;
-  resumed: boolean;
-  checkpoint: string;
-}

@@ -1,9 +1,9 @@
-import type { ConflictPolicy } from '../copy/options.js';
 import type { Arg, Command, RedisPort, Reply } from '../redis/port.js';
 import { indexesByNode } from '../redis/routing.js';
 import { execScripts, scriptCommand } from '../redis/script-runner.js';
 import { writeBatchScript, writeKeyScript } from '../redis/scripts.js';
 import { releaseReply } from './batch-steps.js';
+import type { ConflictPolicy } from './options.js';
 
 /** One key to write: a struct payload (the write script's) or, with type 'restore', a DUMP payload. */
 export interface KeyWrite {

@@ -1,6 +1,6 @@
-import { maxChunkSize } from '../copy/options.js';
 import type { BatchContext, BatchCopier } from '../keys/batch-context.js';
 import { copyDumpBatch } from '../keys/dump-batch.js';
+import { maxChunkSize } from '../keys/options.js';
 import { targetAcceptsDumps } from '../keys/preflight.js';
 import { copyStructBatch } from '../keys/struct-batch.js';
 

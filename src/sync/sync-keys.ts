@@ -3,11 +3,13 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { copyKeys } from '../copy/copy-keys.js';
 import { type CopyOptions, defaultCopyOptions } from '../copy/options.js';
+import type { CopyReport } from '../copy/report.js';
 import { ExitCode, type MigrateError } from '../errors.js';
 import type { BatchContext } from '../keys/batch-context.js';
+import { estimateCostUsd } from '../keys/cost.js';
+import { defaultKeyCopyOptions } from '../keys/options.js';
 import { fatalReplyError } from '../keys/outcome.js';
 import { refuseSameServer } from '../keys/preflight.js';
-import { type CopyReport, estimateCostUsd } from '../keys/tally.js';
 import type { RedisPort } from '../redis/port.js';
 import { rateLimited } from '../redis/rate-limit.js';
 import { isReserved } from '../redis/slot.js';
@@ -102,7 +104,7 @@ export async function syncKeys(
   const context: BatchContext = {
     source: reads,
     target,
-    options: { ...copyOptions, mode: 'struct' },
+    options: defaultKeyCopyOptions,
     typeFilter: '',
     stopIfFatal(error, role) {
       const found = fatalReplyError(error, role);

@@ -1,6 +1,6 @@
 import chalk from 'chalk';
 import type { DryRunReport } from '../copy/dry-run.js';
-import type { CopyReport } from '../keys/tally.js';
+import type { CopyReport } from '../copy/report.js';
 import { formatBytes, formatCount, formatDuration, formatSourceCost, formatUsd, table } from './format.js';
 
 /** The copy summary as text for a terminal. */

@@ -1,5 +1,5 @@
-import { defaultCopyOptions } from '../copy/options.js';
 import type { BatchContext } from '../keys/batch-context.js';
+import { defaultKeyCopyOptions } from '../keys/options.js';
 import { fatalReplyError } from '../keys/outcome.js';
 import { copyStructBatch } from '../keys/struct-batch.js';
 import { Tally } from '../keys/tally.js';
@@ -25,7 +25,7 @@ export async function repairFindings(
     source,
     target,
     options: {
-      ...defaultCopyOptions,
+      ...defaultKeyCopyOptions,
       onConflict: 'replace',
       chunkSize: Math.min(sides.options.chunkSize, 1000),
     },

@@ -1,8 +1,8 @@
 import { ExitCode, MigrateError, messageOf } from '../errors.js';
+import { estimateCostUsd } from '../keys/cost.js';
 import { fatalReplyError } from '../keys/outcome.js';
 import { refuseSameServer } from '../keys/preflight.js';
 import { scanPages } from '../keys/scanner.js';
-import { estimateCostUsd } from '../keys/tally.js';
 import type { RedisPort } from '../redis/port.js';
 import { isErrReply, retryBatch } from '../retry.js';
 import { type CompareOutcome, compareKeys, type Finding } from './compare-keys.js';

@@ -1,6 +1,6 @@
 import { copyKeys } from '../../src/copy/copy-keys.js';
 import { type CopyOptions, defaultCopyOptions } from '../../src/copy/options.js';
-import type { CopyReport } from '../../src/keys/tally.js';
+import type { CopyReport } from '../../src/copy/report.js';
 import { openEndpoint } from '../../src/redis/connect.js';
 import type { RedisPort } from '../../src/redis/port.js';
 

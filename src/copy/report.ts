@@ -1,0 +1,16 @@
+import type { CopyCounts, KeyFailure } from '../keys/tally.js';
+
+/** What a copy run returns (and --json prints). */
+export interface CopyReport extends CopyCounts {
+  command: 'copy';
+  mode: 'struct' | 'dump';
+  sourceCommands: number;
+  estimatedCostUsd: number;
+  durationMs: number;
+  keysPerSec: number;
+  failures: KeyFailure[];
+  /** True when the run stopped early (signal, or a fatal error); the checkpoint resumes it. */
+  interrupted: boolean;
+  resumed: boolean;
+  checkpoint: string;
+}
