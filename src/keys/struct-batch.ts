@@ -1,4 +1,4 @@
-import { absoluteExpiry } from '../redis/expiry.js';
+import { expireAtOf } from '../redis/expiry.js';
 import { asNumber } from '../redis/port.js';
 import { execScripts, scriptCommand } from '../redis/script-runner.js';
 import { readBatchScript } from '../redis/scripts.js';
@@ -47,15 +47,15 @@ export const copyStructBatch: BatchCopier = async (context, node, keys, tally) =
   const gone: Buffer[] = [];
   keys.forEach((key, i) => {
     const type = String(flat[1 + i * 4]);
-    const pttl = asNumber(flat[2 + i * 4]);
+    const expiry = asNumber(flat[2 + i * 4]);
     const value = flat[4 + i * 4] ?? false;
     if (type === 'filtered') return;
     tally.counts.scanned++;
-    if (type === 'none' || pttl === -2) {
+    if (type === 'none' || expiry === -2) {
       gone.push(key);
       return;
     }
-    const expireAt = absoluteExpiry(pttl, sourceAtRead);
+    const expireAt = expireAtOf(expiry);
     if (expireAt > 0 && expireAt <= now()) {
       gone.push(key);
       return;
