@@ -1,10 +1,13 @@
-import { type ConflictPolicy, defaultKeyCopyOptions } from '../keys/options.js';
+import {
+  type ConflictPolicy,
+  type CopyMode,
+  defaultFailuresListed,
+  defaultKeyCopyOptions,
+} from '../keys/options.js';
 import type { TypeName } from '../redis/types/index.js';
 
-// Copy's flags take these as they are: the kit's limit and conflict policies.
-export { type ConflictPolicy, maxChunkSize } from '../keys/options.js';
-
-export type CopyMode = 'auto' | 'struct' | 'dump';
+// Copy's flags take these as they are: the kit's modes, conflict policies and chunk limit.
+export { type ConflictPolicy, type CopyMode, maxChunkSize } from '../keys/options.js';
 
 export interface CopyOptions {
   /** SCAN MATCH glob. @default '*' */
@@ -48,5 +51,5 @@ export const defaultCopyOptions: CopyOptions = {
   resume: false,
   checkpointFile: '.migrate/copy-checkpoint.json',
   maxInlineBytes: defaultKeyCopyOptions.maxInlineBytes,
-  maxFailuresListed: 100,
+  maxFailuresListed: defaultFailuresListed,
 };

@@ -3,6 +3,9 @@
 /** What to do with a key the target already holds. */
 export type ConflictPolicy = 'replace' | 'skip' | 'fail';
 
+/** How keys are read and written: by type (struct), by DUMP/RESTORE (dump), or dump where the target accepts it. */
+export type CopyMode = 'auto' | 'struct' | 'dump';
+
 export interface KeyCopyOptions {
   /** Elements per chunk when a big collection is copied in pieces. @default 1000 */
   chunkSize: number;
@@ -17,6 +20,9 @@ export const defaultKeyCopyOptions: KeyCopyOptions = {
   maxInlineBytes: 1024 * 1024,
   onConflict: 'replace',
 };
+
+/** How many failed keys a report lists (all are counted). */
+export const defaultFailuresListed = 100;
 
 /** Largest chunk size: a hash chunk (field + value per element) must stay under 3,999 arguments. */
 export const maxChunkSize = 1900;

@@ -37,6 +37,12 @@ export function fatalReplyError(error: Error, role: 'source' | 'target'): Migrat
   return undefined;
 }
 
+/** `BatchContext.stopIfFatal` for runs that stop at every fatal error (copy, verify's repair). */
+export function throwIfFatal(error: Error, role: 'source' | 'target'): void {
+  const fatal = fatalReplyError(error, role);
+  if (fatal) throw fatal;
+}
+
 /** A per-key error reply as a reason an operator can act on. */
 export function failureReason(error: Error): string {
   const message = error.message.replace(/^ERR Error running script.*?: /, '').replace(/\s+/g, ' ');

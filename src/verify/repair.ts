@@ -1,6 +1,6 @@
 import type { BatchContext } from '../keys/batch-context.js';
 import { defaultKeyCopyOptions } from '../keys/options.js';
-import { fatalReplyError } from '../keys/outcome.js';
+import { throwIfFatal } from '../keys/outcome.js';
 import { copyStructBatch } from '../keys/struct-batch.js';
 import { Tally } from '../keys/tally.js';
 import { cmd } from '../redis/port.js';
@@ -30,10 +30,7 @@ export async function repairFindings(
       chunkSize: Math.min(sides.options.chunkSize, 1000),
     },
     typeFilter: '',
-    stopIfFatal(error, role) {
-      const fatal = fatalReplyError(error, role);
-      if (fatal) throw fatal;
-    },
+    stopIfFatal: throwIfFatal,
   };
   const byNode = new Map<string, Finding[]>();
   for (const finding of copies)
