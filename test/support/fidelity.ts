@@ -22,19 +22,25 @@ export interface ExpirySkew {
 
 const exact: ExpirySkew = { earlierMs: 0, laterMs: 0 };
 
+/** Every key of a standalone server, in SCAN order. */
+export async function allKeys(client: Redis): Promise<Buffer[]> {
+  const keys: Buffer[] = [];
+  let cursor = '0';
+  do {
+    const [next, found] = await client.scanBuffer(cursor, 'COUNT', 1000);
+    cursor = String(next);
+    keys.push(...found);
+  } while (cursor !== '0');
+  return keys;
+}
+
 /** Every source key exists on the target with the same absolute expiry and the same stream groups. */
 export async function expectSameKeys(
   source: Redis,
   target: Redis | Cluster,
   skew: ExpirySkew = exact,
 ): Promise<void> {
-  const keys: Buffer[] = [];
-  let cursor = '0';
-  do {
-    const [next, found] = await source.scanBuffer(cursor, 'COUNT', 1000);
-    cursor = String(next);
-    keys.push(...found);
-  } while (cursor !== '0');
+  const keys = await allKeys(source);
   const [want, got] = await Promise.all([expiries(source, keys), expiries(target, keys)]);
   for (const [key, at] of want) {
     const copied = got.get(key)!;
