@@ -7,8 +7,9 @@ export {
   defaultCopyOptions,
   type OnConflict,
 } from './copy/options.js';
-export type { CopyCounts, CopyReport, KeyFailure } from './copy/report.js';
+export type { CopyReport } from './copy/report.js';
 export { ExitCode, MigrateError } from './errors.js';
+export type { CopyCounts, KeyFailure } from './keys/tally.js';
 export { openEndpoint } from './redis/connect.js';
 export type { EndpointOptions } from './redis/endpoint-options.js';
 export type { Command, RedisPort, Reply } from './redis/port.js';

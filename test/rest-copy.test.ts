@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedBenchData, seedFixtures } from '../fixtures/dataset.js';
 import { copyKeys } from '../src/copy/copy-keys.js';
 import { type CopyOptions, defaultCopyOptions } from '../src/copy/options.js';
-import { estimateCostUsd } from '../src/copy/report.js';
+import { estimateCostUsd } from '../src/keys/cost.js';
 import { openEndpoint } from '../src/redis/connect.js';
 import { defaultVerifyOptions, type VerifyOptions } from '../src/verify/options.js';
 import { verifyKeys } from '../src/verify/verify-keys.js';

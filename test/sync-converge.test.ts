@@ -2,7 +2,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
 import { seedTypeSamples } from '../fixtures/dataset.js';
-import { estimateCostUsd } from '../src/copy/report.js';
+import { estimateCostUsd } from '../src/keys/cost.js';
 import { startCluster, startRedis, stopAll } from './support/servers.js';
 import {
   bigKeyNames,

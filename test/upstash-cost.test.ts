@@ -5,7 +5,7 @@ import { seedBenchData } from '../fixtures/dataset.js';
 import { copyKeys } from '../src/copy/copy-keys.js';
 import { surveyKeys } from '../src/copy/dry-run.js';
 import { defaultCopyOptions } from '../src/copy/options.js';
-import { estimateCostUsd } from '../src/copy/report.js';
+import { estimateCostUsd } from '../src/keys/cost.js';
 import { openEndpoint } from '../src/redis/connect.js';
 import { tempCheckpoint } from './support/fidelity.js';
 import { startRestServer, type TestRestServer } from './support/rest-server.js';

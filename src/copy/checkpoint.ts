@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { usageError } from '../errors.js';
+import { addCounts, type CopyCounts, emptyCounts } from '../keys/tally.js';
 import { readJsonFile, writeDurably } from '../state/durable-file.js';
 import type { CopyOptions } from './options.js';
-import { addCounts, type CopyCounts, emptyCounts } from './report.js';
 
 /** Durable progress of a copy: each node's SCAN cursor ('done' when finished) and the counts behind it. */
 export interface Checkpoint {

@@ -1,27 +1,18 @@
-import pLimit from 'p-limit';
-import { ExitCode, MigrateError, messageOf, usageError } from '../errors.js';
+import { usageError } from '../errors.js';
+import type { BatchContext } from '../keys/batch-context.js';
+import { type CopyPassReport, copyPass } from '../keys/copy-pass.js';
+import { estimateCostUsd } from '../keys/cost.js';
+import type { CopyMode } from '../keys/options.js';
+import { throwIfFatal } from '../keys/outcome.js';
+import { holdsUserKeys, refuseSameServer, removeLeftoverTempKeys } from '../keys/preflight.js';
+import { addCounts, type CopyCounts, emptyCounts } from '../keys/tally.js';
 import { dbsize } from '../redis/keyspace.js';
 import type { RedisPort } from '../redis/port.js';
 import { rateLimited } from '../redis/rate-limit.js';
 import { serverTypeName } from '../redis/types/index.js';
-import { retryBatch } from '../retry.js';
-import type { BatchContext, BatchCopier } from './batch-context.js';
 import { type Checkpoint, copyFingerprint, Ledger, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
-import { copyDumpBatch } from './dump-batch.js';
-import type { CopyOptions } from './options.js';
-import { fatalReplyError } from './outcome.js';
-import { holdsUserKeys, refuseSameServer, removeLeftoverTempKeys, targetAcceptsDumps } from './preflight.js';
-import {
-  addCounts,
-  type CopyCounts,
-  type CopyReport,
-  emptyCounts,
-  estimateCostUsd,
-  type KeyFailure,
-  Tally,
-} from './report.js';
-import { scanPages } from './scanner.js';
-import { copyStructBatch } from './struct-batch.js';
+import { type CopyOptions, writePolicy } from './options.js';
+import type { CopyReport } from './report.js';
 
 export interface CopyProgress {
   counts: CopyCounts;
@@ -39,8 +30,8 @@ export interface CopyRun {
 const checkpointEveryMs = 1000;
 
 /**
- * Copies every matching key from source to target (docs/invariants.md #1–8): SCAN pages feed a bounded number
- * of batches in flight; each batch is copied idempotently; progress is checkpointed durably. Prints nothing.
+ * Copies every matching key from source to target (docs/invariants.md #1–8): one pass of the kit over the
+ * source (src/keys/copy-pass.ts), preceded by the preflight checks and checkpointed durably. Prints nothing.
  */
 export async function copyKeys(
   sourcePort: RedisPort,
@@ -65,24 +56,9 @@ export async function copyKeys(
   await removeLeftoverTempKeys(target);
   const totalKeys = await dbsize(source);
 
-  let mode: 'struct' | 'dump' | 'auto' = resumed?.mode ?? options.mode;
+  let mode: CopyMode = resumed?.mode ?? options.mode;
   const ledger = new Ledger(resumed);
-  const live = emptyCounts();
-  const failures: KeyFailure[] = [];
-  let fatalError: MigrateError | undefined;
-  const internalStop = new AbortController();
-  const stopped = () => internalStop.signal.aborted || run.signal?.aborted === true;
-
-  const context: BatchContext = {
-    source,
-    target,
-    options,
-    typeFilter: options.types.map(serverTypeName).join(','),
-    stopIfFatal(error, role) {
-      const fatal = fatalReplyError(error, role);
-      if (fatal) throw fatal;
-    },
-  };
+  const sourceCommands = () => source.stats.commands - commandsBefore;
   const checkpoint = (complete: boolean): Checkpoint => ({
     version: 1,
     fingerprint,
@@ -91,7 +67,7 @@ export async function copyKeys(
     mode: mode === 'dump' ? 'dump' : 'struct',
     cursors: ledger.cursors,
     counts: ledger.committed,
-    sourceCommands: source.stats.commands - commandsBefore,
+    sourceCommands: sourceCommands(),
     complete,
     updatedAt: '',
   });
@@ -101,115 +77,74 @@ export async function copyKeys(
     saveCheckpoint(options.checkpointFile, checkpoint(complete));
     lastSaved = Date.now();
   };
-  const progress = () =>
-    run.onProgress?.({
-      counts: totals(resumed, live),
-      totalKeys,
-      sourceCommands: source.stats.commands - commandsBefore,
-      mode,
-    });
 
-  const copyBatch = async (copier: BatchCopier, node: string, keys: Buffer[]): Promise<Tally> => {
-    try {
-      // The batch is idempotent: transient trouble (connection reset, timeout, failover) copies it again.
-      return await retryBatch(
-        async () => {
-          const tally = new Tally();
-          await copier(context, node, keys, tally);
-          return tally;
-        },
-        stopped,
-        internalStop.signal,
-      );
-    } catch (error) {
-      if (error instanceof MigrateError) throw error;
-      const failed = new Tally();
-      failed.counts.scanned = keys.length;
-      for (const key of keys)
-        failed.add(key, { kind: 'failed', reason: `batch failed: ${messageOf(error)}` });
-      return failed;
-    }
-  };
-
-  const limit = pLimit(options.concurrency);
-  const inFlight = new Set<Promise<void>>();
-  const singleType = options.types.length === 1 ? serverTypeName(options.types[0]!) : undefined;
+  let pass: CopyPassReport | undefined;
+  let interrupted = false;
   if (!resumed?.complete) {
     persist();
+    let complete = false;
     try {
-      for await (const page of scanPages(source, {
-        match: options.match,
-        type: singleType,
-        count: Math.max(options.batch, 1000),
-        startCursors: resumed?.cursors,
-        signal: internalStop.signal,
-      })) {
-        if (stopped()) break;
-        if (mode === 'auto' && page.keys.length > 0) {
-          mode = (await targetAcceptsDumps(source, target, page.keys[0]!)) ? 'dump' : 'struct';
-        }
-        const copier = mode === 'dump' ? copyDumpBatch : copyStructBatch;
-        const entry = ledger.open(page.node, page.cursorAfter);
-        for (let i = 0; i < page.keys.length; i += options.batch) {
-          while (inFlight.size >= options.concurrency * 2) await Promise.race(inFlight);
-          const keys = page.keys.slice(i, i + options.batch);
-          ledger.batchStarted(entry);
-          const task: Promise<void> = limit(() => copyBatch(copier, page.node, keys))
-            .then((tally) => {
-              ledger.batchFinished(entry, tally.counts);
-              addCounts(live, tally.counts);
-              for (const failure of tally.failures)
-                if (failures.length < options.maxFailuresListed) failures.push(failure);
-              progress();
-              if (Date.now() - lastSaved > checkpointEveryMs) persist();
-            })
-            .catch((error: unknown) => {
-              fatalError ??=
-                error instanceof MigrateError
-                  ? error
-                  : new MigrateError(messageOf(error), { code: ExitCode.incomplete, cause: error });
-              internalStop.abort();
-            })
-            .finally(() => inFlight.delete(task));
-          inFlight.add(task);
-        }
-        ledger.allQueued(entry);
-        if (stopped()) break;
-      }
-    } catch (error) {
-      // The scan itself failed: finish what is in flight, save, and report.
-      fatalError ??=
-        fatalReplyError(error as Error, 'source') ??
-        new MigrateError(`source scan failed: ${messageOf(error)}`, {
-          code: ExitCode.connect,
-          hint: 'check the source connection, then rerun with --resume',
-          cause: error,
-        });
+      pass = await copyPass(
+        kitContext(source, target, options),
+        { ...options, mode },
+        {
+          signal: run.signal,
+          startCursors: resumed?.cursors,
+          tracker: ledger,
+          onBatch(counts, current) {
+            mode = current;
+            run.onProgress?.({
+              counts: totals(resumed, counts),
+              totalKeys,
+              sourceCommands: sourceCommands(),
+              mode,
+            });
+            if (Date.now() - lastSaved > checkpointEveryMs) persist();
+          },
+        },
+      );
+      mode = pass.mode;
+      interrupted = pass.interrupted;
+      complete = !interrupted;
+    } finally {
+      // Also when the pass stopped at a fatal error: the checkpoint resumes it.
+      persist(complete);
     }
-    await Promise.allSettled(inFlight);
   }
-  const interrupted = stopped() || fatalError !== undefined;
-  persist(!interrupted);
-  if (fatalError) throw fatalError;
 
-  const counts = totals(resumed, live);
+  const counts = totals(resumed, pass ?? emptyCounts());
   const durationMs = Date.now() - started;
-  const sourceCommands = source.stats.commands - commandsBefore;
   return {
     command: 'copy',
     mode: mode === 'dump' ? 'dump' : 'struct',
     ...counts,
-    sourceCommands,
-    estimatedCostUsd: estimateCostUsd(sourceCommands),
+    sourceCommands: sourceCommands(),
+    estimatedCostUsd: estimateCostUsd(sourceCommands()),
     durationMs,
-    keysPerSec: Math.round((live.scanned / Math.max(durationMs, 1)) * 1000),
-    failures,
+    keysPerSec: Math.round(((pass?.scanned ?? 0) / Math.max(durationMs, 1)) * 1000),
+    failures: pass?.failures ?? [],
     interrupted,
     resumed: resumed !== undefined,
     checkpoint: options.checkpointFile,
   };
 }
 
+/** The kit's view of a copy: past the empty-target check, a key the target holds is replaced unless told otherwise. */
+function kitContext(source: RedisPort, target: RedisPort, options: CopyOptions): BatchContext {
+  return {
+    source,
+    target,
+    options: {
+      chunkSize: options.chunkSize,
+      maxInlineBytes: options.maxInlineBytes,
+      onConflict: writePolicy(options.onConflict),
+    },
+    typeFilter: options.types.map(serverTypeName).join(','),
+    stopIfFatal: throwIfFatal,
+  };
+}
+
+/** The counts of a resumed run's earlier part, plus this run's. */
 function totals(resumed: Checkpoint | undefined, live: CopyCounts): CopyCounts {
   const counts = resumed ? { ...resumed.counts } : emptyCounts();
   addCounts(counts, live);

@@ -1,14 +1,14 @@
 import { usageError } from '../errors.js';
+import { estimateCostUsd } from '../keys/cost.js';
+import { scriptsRefused } from '../keys/fallback-read.js';
+import { scanPages } from '../keys/scanner.js';
 import type { RedisPort } from '../redis/port.js';
 import { asArray, asNumber } from '../redis/port.js';
 import { rateLimited } from '../redis/rate-limit.js';
 import { execScripts, scriptCommand } from '../redis/script-runner.js';
 import { surveyBatchScript } from '../redis/scripts.js';
 import { operatorTypeName, serverTypeName } from '../redis/types/index.js';
-import { scriptsRefused } from './fallback-read.js';
 import type { CopyOptions } from './options.js';
-import { estimateCostUsd } from './report.js';
-import { scanPages } from './scanner.js';
 
 export interface TypeSurvey {
   keys: number;

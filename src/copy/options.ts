@@ -1,8 +1,14 @@
+import {
+  type ConflictPolicy,
+  type CopyMode,
+  defaultFailuresListed,
+  defaultKeyCopyOptions,
+} from '../keys/options.js';
 import type { TypeName } from '../redis/types/index.js';
 
-export type CopyMode = 'auto' | 'struct' | 'dump';
-/** What a write does to a key the target already holds. */
-export type ConflictPolicy = 'replace' | 'skip' | 'fail';
+// Copy's flags take these as they are: the kit's modes, conflict policies and chunk limit.
+export { type ConflictPolicy, type CopyMode, maxChunkSize } from '../keys/options.js';
+
 /**
  * A run's answer to a target that holds keys: 'refuse' stops before the first write unless the run resumes (keys
  * met after that are replaced); the others copy onto it and decide per key.
@@ -48,15 +54,12 @@ export const defaultCopyOptions: CopyOptions = {
   batch: 500,
   concurrency: 4,
   mode: 'auto',
-  chunkSize: 1000,
+  chunkSize: defaultKeyCopyOptions.chunkSize,
   onConflict: 'refuse',
   rate: undefined,
   dryRun: false,
   resume: false,
   checkpointFile: '.migrate/copy-checkpoint.json',
-  maxInlineBytes: 1024 * 1024,
-  maxFailuresListed: 100,
+  maxInlineBytes: defaultKeyCopyOptions.maxInlineBytes,
+  maxFailuresListed: defaultFailuresListed,
 };
-
-/** Largest --chunk-size: a hash chunk (field + value per element) must stay under 3,999 arguments. */
-export const maxChunkSize = 1900;

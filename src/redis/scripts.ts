@@ -1,28 +1,30 @@
+import { expireAtLua } from './expiry.js';
+
 /**
  * Lua scripts. Keys travel in ARGV (not KEYS) so one script call can read a whole SCAN batch from one node:
  * one billed source command for hundreds of keys. Lua strings are binary-safe, so values stay byte-exact.
  */
 
 /**
- * Reads a batch. ARGV: chunkLimit, maxInlineBytes, typeFilter (comma list or ''), key… . Returns: nowMs, then
- * per key: type, pttl, size, value (false when too big to inline or filtered out). The expiry is read with
- * TIME in the same atomic call, so now + pttl is an absolute expiry (docs/invariants.md #4).
+ * Reads a batch. ARGV: chunkLimit, maxInlineBytes, typeFilter (comma list or ''), key… .
+ * Returns: nowMs, then per key: type, expireAt (absolute ms, -1 none, -2 gone: see expiry.ts), size, value (false
+ * when too big to inline or filtered out).
  */
-export const readBatchScript = `
+export const readBatchScript = `${expireAtLua}
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local limit = tonumber(ARGV[1])
 local maxBytes = tonumber(ARGV[2])
 local filter = ARGV[3]
-local types, pttls = {}, {}
--- Every expiry first: PTTL follows the clock while the script runs, so reading values in between would skew it.
+local types, expiries = {}, {}
+-- Every expiry first: where PTTL is the fallback it follows the clock, so reading values in between would skew it.
 for i = 4, #ARGV do
   local ty = redis.call('TYPE', ARGV[i]).ok
   if ty ~= 'none' and filter ~= '' and not string.find(',' .. filter .. ',', ',' .. ty .. ',', 1, true) then
     ty = 'filtered'
   end
   types[i] = ty
-  pttls[i] = (ty == 'none' or ty == 'filtered') and -2 or redis.call('PTTL', ARGV[i])
+  expiries[i] = (ty == 'none' or ty == 'filtered') and -2 or expireAt(ARGV[i], now)
 end
 local out = {now}
 for i = 4, #ARGV do
@@ -52,7 +54,7 @@ for i = 4, #ARGV do
     val = redis.call('JSON.GET', k)
   end
   out[#out + 1] = ty
-  out[#out + 1] = pttls[i]
+  out[#out + 1] = expiries[i]
   out[#out + 1] = size
   out[#out + 1] = val
 end
@@ -60,27 +62,27 @@ return out
 `;
 
 /**
- * Dump-mode read. ARGV: typeFilter, key… . Returns nowMs, then per key: pttl, payload (false when the key is gone;
- * the string 'filtered' when its type is not wanted).
+ * Dump-mode read. ARGV: typeFilter, key… . Returns nowMs, then per key: expireAt (absolute ms, -1 none, -2 gone,
+ * -3 when its type is not wanted), payload (false unless expireAt >= -1).
  */
-export const dumpBatchScript = `
+export const dumpBatchScript = `${expireAtLua}
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local filter = ARGV[1]
-local pttls = {}
--- Every expiry first: PTTL follows the clock while the script runs, and DUMP of a big key takes time.
+local expiries = {}
+-- Every expiry first: where PTTL is the fallback it follows the clock, and DUMP of a big key takes time.
 for i = 2, #ARGV do
-  local pttl = redis.call('PTTL', ARGV[i])
-  if pttl ~= -2 and filter ~= '' then
+  local at = expireAt(ARGV[i], now)
+  if at ~= -2 and filter ~= '' then
     local ty = redis.call('TYPE', ARGV[i]).ok
-    if not string.find(',' .. filter .. ',', ',' .. ty .. ',', 1, true) then pttl = -3 end
+    if not string.find(',' .. filter .. ',', ',' .. ty .. ',', 1, true) then at = -3 end
   end
-  pttls[i] = pttl
+  expiries[i] = at
 end
 local out = {now}
 for i = 2, #ARGV do
-  out[#out + 1] = pttls[i]
-  out[#out + 1] = pttls[i] >= -1 and redis.call('DUMP', ARGV[i]) or false
+  out[#out + 1] = expiries[i]
+  out[#out + 1] = expiries[i] >= -1 and redis.call('DUMP', ARGV[i]) or false
 end
 return out
 `;

@@ -1,8 +1,8 @@
-import type { BatchContext, BatchCopier } from '../copy/batch-context.js';
-import { copyDumpBatch } from '../copy/dump-batch.js';
-import { maxChunkSize } from '../copy/options.js';
-import { targetAcceptsDumps } from '../copy/preflight.js';
-import { copyStructBatch } from '../copy/struct-batch.js';
+import type { BatchContext, BatchCopier } from '../keys/batch-context.js';
+import { copyDumpBatch } from '../keys/dump-batch.js';
+import { maxChunkSize } from '../keys/options.js';
+import { targetAcceptsDumps } from '../keys/preflight.js';
+import { copyStructBatch } from '../keys/struct-batch.js';
 
 /** A key whose copy wrote at least this many bytes is big: from then on it is copied in the big-key lane. */
 export const bigKeyBytes = 16 * 1024;

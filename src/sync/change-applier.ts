@@ -1,7 +1,7 @@
-import type { BatchContext, BatchCopier } from '../copy/batch-context.js';
-import { type KeyOutcome, Tally } from '../copy/report.js';
-import { copyStructBatch } from '../copy/struct-batch.js';
 import { messageOf } from '../errors.js';
+import type { BatchContext, BatchCopier } from '../keys/batch-context.js';
+import { copyStructBatch } from '../keys/struct-batch.js';
+import { type KeyOutcome, Tally } from '../keys/tally.js';
 import { BigKeys, bigBatchBytes, bigKeyCopier } from './big-keys.js';
 import { type DirtyBatch, DirtyKeys } from './dirty-keys.js';
 import type { RetryQueue } from './retry-queue.js';

@@ -1,4 +1,4 @@
-import { scanPages } from '../copy/scanner.js';
+import { scanPages } from '../keys/scanner.js';
 import { asNumber, cmd, type RedisPort } from '../redis/port.js';
 
 export interface ReconcileSink {

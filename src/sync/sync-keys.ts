@@ -1,14 +1,13 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { processIdentity, publishStatus, type SyncStage, type SyncStatus } from '../control/sync-status.js';
-import type { BatchContext } from '../copy/batch-context.js';
-import { copyKeys } from '../copy/copy-keys.js';
-import { type CopyOptions, defaultCopyOptions } from '../copy/options.js';
-import { fatalReplyError } from '../copy/outcome.js';
-import { refuseSameServer } from '../copy/preflight.js';
-import { type CopyReport, estimateCostUsd } from '../copy/report.js';
 import { ExitCode, type MigrateError } from '../errors.js';
+import type { BatchContext } from '../keys/batch-context.js';
+import { type CopyPassReport, copyPass } from '../keys/copy-pass.js';
+import { estimateCostUsd } from '../keys/cost.js';
+import { defaultKeyCopyOptions } from '../keys/options.js';
+import { fatalReplyError, throwIfFatal } from '../keys/outcome.js';
+import { refuseSameServer, removeLeftoverTempKeys } from '../keys/preflight.js';
 import type { RedisPort } from '../redis/port.js';
 import { rateLimited } from '../redis/rate-limit.js';
 import { isReserved } from '../redis/slot.js';
@@ -34,7 +33,8 @@ export interface SyncReport {
   command: 'sync';
   /** True when the stop applied everything seen (queue and retries empty). */
   drained: boolean;
-  initialCopy: CopyReport | undefined;
+  /** The pass over every source key that starts the sync (src/keys/copy-pass.ts), unless skipped. */
+  initialCopy: CopyPassReport | undefined;
   events: number;
   applied: number;
   gaps: number;
@@ -88,21 +88,12 @@ export async function syncKeys(
   run.signal?.addEventListener('abort', onAbort, { once: true });
   if (run.signal?.aborted) stop.abort();
   let fatal: MigrateError | undefined;
-  // Reads of changed keys and rescans share one budget; the initial copy, which runs before them, caps its own.
+  // The initial copy, reads of changed keys and rescans share one budget (the first runs before the others).
   const reads = options.rate ? rateLimited(source, options.rate) : source;
-  const copyOptions: CopyOptions = {
-    ...defaultCopyOptions,
-    match: options.match,
-    batch: options.batch,
-    concurrency: options.concurrency,
-    rate: options.rate,
-    onConflict: 'replace',
-    checkpointFile: join(options.stateDir, 'sync-copy-checkpoint.json'),
-  };
   const context: BatchContext = {
     source: reads,
     target,
-    options: { ...copyOptions, mode: 'struct' },
+    options: defaultKeyCopyOptions,
     typeFilter: '',
     stopIfFatal(error, role) {
       const found = fatalReplyError(error, role);
@@ -186,17 +177,23 @@ export async function syncKeys(
   await epoch.probe();
   const statusTimer = setInterval(() => void tick(), options.statusEveryMs);
   const retryTimer = setInterval(() => applier.retryDue(), retryTickMs);
-  let initialCopy: CopyReport | undefined;
+  let initialCopy: CopyPassReport | undefined;
   try {
     if (!options.skipInitialCopy && !stop.signal.aborted) {
       stage = 'initial-copy';
-      initialCopy = await copyKeys(source, target, copyOptions, {
-        signal: stop.signal,
-        onProgress: (progress) => {
-          counters.initialScanned = progress.counts.scanned;
+      await removeLeftoverTempKeys(target);
+      // Like a copy run, the initial copy stops at any fatal error (out of memory included): nothing streams yet.
+      initialCopy = await copyPass(
+        { ...context, stopIfFatal: throwIfFatal },
+        { match: options.match, batch: options.batch, concurrency: options.concurrency, mode: 'auto' },
+        {
+          signal: stop.signal,
+          onBatch: (counts) => {
+            counters.initialScanned = counts.scanned;
+          },
         },
-      });
-      // The copy engine names failed keys only for display: a rescan puts them through the retry queue instead.
+      );
+      // The pass names failed keys only for display: a rescan puts them through the retry queue instead.
       if (initialCopy.failed > 0) rescanWanted = true;
     }
     applier.retryDeadLetters();

@@ -1,5 +1,5 @@
 import { displayKey } from '../redis/display.js';
-import { absoluteExpiry } from '../redis/expiry.js';
+import { expireAtOf } from '../redis/expiry.js';
 import { asArray, asNumber, asText, type RedisPort, type Reply } from '../redis/port.js';
 import { groupByNode } from '../redis/routing.js';
 import { execScripts, scriptCommand } from '../redis/script-runner.js';
@@ -31,16 +31,15 @@ export async function describeKeys(
       ]);
       const [reply] = await execScripts(port, [command], [readBatchScript], at);
       const flat = asArray(reply);
-      const now = asNumber(flat[0]);
       group.forEach((key, i) => {
         const type = asText(flat[1 + i * 4]);
-        const pttl = asNumber(flat[2 + i * 4]);
+        const expiry = asNumber(flat[2 + i * 4]);
         const size = asNumber(flat[3 + i * 4]);
         const value = flat[4 + i * 4] ?? null;
         const text =
           reply instanceof Error
             ? `unreadable: ${reply.message}`
-            : describe(type, size, value, absoluteExpiry(pttl, now));
+            : describe(type, size, value, expireAtOf(expiry));
         shown.set(key.toString('latin1'), text);
       });
     }),

@@ -1,4 +1,4 @@
-import { absoluteExpiry } from '../redis/expiry.js';
+import { expireAtOf } from '../redis/expiry.js';
 import { asNumber, asText, type RedisPort, type Reply } from '../redis/port.js';
 import { execScripts, scriptCommand } from '../redis/script-runner.js';
 import type { VerifyOptions } from './options.js';
@@ -43,20 +43,19 @@ export async function fingerprint(
 }
 
 function parseFingerprints(flat: Reply[], count: number): KeyState[] {
-  const now = asNumber(flat[0]);
   const states: KeyState[] = [];
   for (let i = 0; i < count; i++) {
     const type = asText(flat[1 + i * 4]);
-    const pttl = asNumber(flat[2 + i * 4]);
+    const expiry = asNumber(flat[2 + i * 4]);
     const digest = flat[4 + i * 4];
-    if (type === 'none' || type === '' || pttl === -2) {
+    if (type === 'none' || type === '' || expiry === -2) {
       states.push(absent);
       continue;
     }
     const size = asNumber(flat[3 + i * 4]);
     states.push({
       type,
-      expireAt: absoluteExpiry(pttl, now),
+      expireAt: expireAtOf(expiry),
       size,
       digest: fingerprintOf(type, size, digest),
     });

@@ -1,4 +1,4 @@
-import { absoluteExpiry } from '../redis/expiry.js';
+import { expireAtOf } from '../redis/expiry.js';
 import { asArray, asNumber, asText, type RedisPort } from '../redis/port.js';
 import { groupByNode } from '../redis/routing.js';
 import { execScripts, scriptCommand } from '../redis/script-runner.js';
@@ -27,8 +27,8 @@ export interface FirstLook {
 
 /** One side's answer to batchDigestScript for some groups of keys. */
 interface BatchDigest {
-  now: number;
-  pttls: number[];
+  /** Absolute expiry of each key (-1 none, -2 gone). */
+  expiries: number[];
   digests: string[];
   /** Keys entered by type and size only (too big), by index in the list sent. */
   big: Array<{ index: number; type: string; size: number }>;
@@ -83,8 +83,8 @@ export async function firstLook(sides: VerifySides, sourceNode: string, keys: Bu
     const same = onSource.digests[g] === other.digests[0];
     group.keys.forEach((key, j) => {
       const index = at++;
-      const pttl = onSource.pttls[index]!;
-      if (pttl === -2) {
+      const expiry = onSource.expiries[index]!;
+      if (expiry === -2) {
         look.vanished++;
         return;
       }
@@ -93,8 +93,8 @@ export async function firstLook(sides: VerifySides, sourceNode: string, keys: Bu
         oneByOne.push(key);
         return;
       }
-      const sourceExpiry = absoluteExpiry(pttl, onSource.now);
-      const targetExpiry = absoluteExpiry(other.pttls[j]!, other.now);
+      const sourceExpiry = expireAtOf(expiry);
+      const targetExpiry = expireAtOf(other.expiries[j]!);
       const entry = bigAt.get(index);
       if (entry) {
         // Same type and size on both sides (the digests say so): the chunked digests decide.
@@ -144,7 +144,7 @@ async function batchDigest(
   ]);
   const [reply] = await execScripts(port, [command], [batchDigestScript], node);
   if (reply instanceof Error) throw reply;
-  const [now, pttls, digests, big, unsupported, types] = asArray(reply);
+  const [, expiries, digests, big, unsupported, types] = asArray(reply);
   const flatBig = asArray(big);
   const bigKeys: BatchDigest['big'] = [];
   for (let i = 0; i + 2 < flatBig.length; i += 3) {
@@ -155,8 +155,7 @@ async function batchDigest(
     });
   }
   return {
-    now: asNumber(now),
-    pttls: asArray(pttls) as number[],
+    expiries: asArray(expiries) as number[],
     digests: asArray(digests).map(asText),
     big: bigKeys,
     unsupported: asNumber(unsupported),

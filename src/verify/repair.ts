@@ -1,8 +1,8 @@
-import type { BatchContext } from '../copy/batch-context.js';
-import { defaultCopyOptions } from '../copy/options.js';
-import { fatalReplyError } from '../copy/outcome.js';
-import { Tally } from '../copy/report.js';
-import { copyStructBatch } from '../copy/struct-batch.js';
+import type { BatchContext } from '../keys/batch-context.js';
+import { defaultKeyCopyOptions } from '../keys/options.js';
+import { throwIfFatal } from '../keys/outcome.js';
+import { copyStructBatch } from '../keys/struct-batch.js';
+import { Tally } from '../keys/tally.js';
 import { cmd } from '../redis/port.js';
 import type { Finding } from './compare-keys.js';
 import { compareKeys } from './compare-keys.js';
@@ -25,15 +25,12 @@ export async function repairFindings(
     source,
     target,
     options: {
-      ...defaultCopyOptions,
+      ...defaultKeyCopyOptions,
       onConflict: 'replace',
       chunkSize: Math.min(sides.options.chunkSize, 1000),
     },
     typeFilter: '',
-    stopIfFatal(error, role) {
-      const fatal = fatalReplyError(error, role);
-      if (fatal) throw fatal;
-    },
+    stopIfFatal: throwIfFatal,
   };
   const byNode = new Map<string, Finding[]>();
   for (const finding of copies)

@@ -1,4 +1,4 @@
-import { scanPages } from '../copy/scanner.js';
+import { scanPages } from '../keys/scanner.js';
 import { asArray, cmd, type RedisPort } from '../redis/port.js';
 import { execScripts, scriptCommand } from '../redis/script-runner.js';
 import { isReserved } from '../redis/slot.js';

@@ -1,3 +1,5 @@
+import { expireAtLua } from '../redis/expiry.js';
+
 /**
  * Lua for verify. The same scripts run on both sides, so a key's fingerprint is computed identically on the
  * source and the target, server-side: only 40-hex digests cross the network, never the values.
@@ -72,25 +74,24 @@ end
 /**
  * Fingerprints a batch key by key (the compare of keys whose batch digests differed, and every re-check). ARGV:
  * limit (elements digested inline), maxInlineBytes (string bytes), rawElements, rawBytes, key… . Returns nowMs,
- * then per key: type, pttl, size, fingerprint. The fingerprint is the value itself for small keys (strings up to
+ * then per key: type, expireAt (absolute ms, -1 none, -2 gone: src/redis/expiry.ts), size, fingerprint. The fingerprint is the value itself for small keys (strings up to
  * rawBytes; hashes, sets, zsets, lists and streams up to rawElements, a stream as {entries, last ID and groups}),
  * a SHA1 digest computed here up to `limit` elements, and false for bigger keys, which are digested in chunks. Both
- * sides pick by size, so equal keys get the same kind. TIME and PTTL are read in the same atomic call, so
- * now + pttl is the key's absolute expiry on that server.
+ * sides pick by size, so equal keys get the same kind.
  */
-export const fingerprintBatchScript = `${helpers}
+export const fingerprintBatchScript = `${helpers}${expireAtLua}
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local limit = tonumber(ARGV[1])
 local maxBytes = tonumber(ARGV[2])
 local rawElements = tonumber(ARGV[3])
 local rawBytes = tonumber(ARGV[4])
-local types, pttls = {}, {}
--- Every expiry first: PTTL follows the clock while the script runs, and digests take time.
+local types, expiries = {}, {}
+-- Every expiry first: where PTTL is the fallback it follows the clock, and digests take time.
 for i = 5, #ARGV do
-  local pttl = redis.call('PTTL', ARGV[i])
-  pttls[i] = pttl
-  types[i] = pttl == -2 and 'none' or redis.call('TYPE', ARGV[i]).ok
+  local at = expireAt(ARGV[i], now)
+  expiries[i] = at
+  types[i] = at == -2 and 'none' or redis.call('TYPE', ARGV[i]).ok
 end
 -- Every redis.call costs the server about as much as a small value's bytes: lists, zsets and streams are read with
 -- a bounded range first, and their size is only asked for when that range is full.
@@ -152,7 +153,7 @@ for i = 5, #ARGV do
     digest = 'unsupported'
   end
   out[#out + 1] = ty
-  out[#out + 1] = pttls[i]
+  out[#out + 1] = expiries[i]
   out[#out + 1] = size
   out[#out + 1] = digest
 end
@@ -205,7 +206,7 @@ return redis.error_reply('ERR cannot digest type ' .. ty)
 
 /**
  * One digest per batch instead of one fingerprint per key: the fast path of a compare. ARGV: limit, maxBytes,
- * groups, the size of each group, key… (in group order). Returns {nowMs, {pttl…}, {digest per group…},
+ * groups, the size of each group, key… (in group order). Returns {nowMs, {expireAt…}, {digest per group…},
  * {index, type, size per big key…}, unsupported}. Both sides run it on the same keys in the same order (per target
  * node for a cluster), so equal digests mean equal keys and only each key's expiry is left to compare; a group whose
  * digests differ is compared key by key (fingerprintBatchScript).
@@ -219,7 +220,7 @@ return redis.error_reply('ERR cannot digest type ' .. ty)
  * and size only, and are listed for a digest in chunks. Pieces are folded into a running SHA1 past maxBytes, so
  * memory stays bounded. Hashing here costs the server less than sending the values costs the client.
  */
-export const batchDigestScript = `${helpers}
+export const batchDigestScript = `${helpers}${expireAtLua}
 -- Numbers passed to redis.call are printed to strings on every call: range bounds stay strings.
 -- Past 3000 elements a key is digested in chunks: HMGET takes its fields through unpack, limited to 8000 values.
 local limitCount, maxCount = math.min(tonumber(ARGV[1]), 3000), tonumber(ARGV[2])
@@ -235,13 +236,13 @@ typeOf[string.byte('n')] = nil
 local wantTypes = hints == ''
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local pttls, types, hinted, found = {}, {}, {}, {}
--- Every expiry first: PTTL follows the clock while the script runs.
+local expiries, types, hinted, found = {}, {}, {}, {}
+-- Every expiry first: where PTTL is the fallback it follows the clock.
 for i = first, #ARGV do
   local n = i - first + 1
-  local pttl = redis.call('PTTL', ARGV[i])
-  pttls[n] = pttl
-  if pttl == -2 then
+  local at = expireAt(ARGV[i], now)
+  expiries[n] = at
+  if at == -2 then
     types[i] = 'none'
   else
     local hint = not wantTypes and typeOf[string.byte(hints, n)]
@@ -366,7 +367,7 @@ for g = 1, groups do
   digests[g] = redis.sha1hex(acc .. table.concat(parts, '', 1, count))
   parts, count, bytes, acc = {}, 0, 0, ''
 end
-return {now, pttls, digests, big, unsupported, table.concat(found)}
+return {now, expiries, digests, big, unsupported, table.concat(found)}
 `;
 
 /** Which keys exist. ARGV: key… . Returns a string of '1'/'0', one per key (one billed command per batch). */

@@ -1,9 +1,9 @@
 import { saveLastVerify } from '../control/last-verify.js';
-import { fatalReplyError } from '../copy/outcome.js';
-import { refuseSameServer } from '../copy/preflight.js';
-import { estimateCostUsd } from '../copy/report.js';
-import { scanPages } from '../copy/scanner.js';
 import { ExitCode, MigrateError, messageOf } from '../errors.js';
+import { estimateCostUsd } from '../keys/cost.js';
+import { fatalReplyError } from '../keys/outcome.js';
+import { refuseSameServer } from '../keys/preflight.js';
+import { scanPages } from '../keys/scanner.js';
 import type { RedisPort } from '../redis/port.js';
 import { rateLimited } from '../redis/rate-limit.js';
 import { isErrReply, retryBatch } from '../retry.js';

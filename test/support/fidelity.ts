@@ -11,32 +11,42 @@ export const tempCheckpoint = (): string =>
   join(mkdtempSync(join(tmpdir(), 'migrate-upstash-')), 'checkpoint.json');
 
 /**
- * How far a copied absolute expiry may be from the source's: ±2 ms of rounding by default. A copy that reads TIME
- * and PTTL in a pipeline rather than atomically may also set it up to `earlierMs` early (never late).
+ * How far a copied absolute expiry may be from the source's: not at all by default (PEXPIRETIME is read and
+ * PEXPIREAT written). A copy that falls back to PTTL beside TIME may set it up to `earlierMs` early, and `laterMs`
+ * late (rounding).
  */
 export interface ExpirySkew {
   earlierMs: number;
+  laterMs: number;
+}
+
+const exact: ExpirySkew = { earlierMs: 0, laterMs: 0 };
+
+/** Every key of a standalone server, in SCAN order. */
+export async function allKeys(client: Redis): Promise<Buffer[]> {
+  const keys: Buffer[] = [];
+  let cursor = '0';
+  do {
+    const [next, found] = await client.scanBuffer(cursor, 'COUNT', 1000);
+    cursor = String(next);
+    keys.push(...found);
+  } while (cursor !== '0');
+  return keys;
 }
 
 /** Every source key exists on the target with the same absolute expiry and the same stream groups. */
 export async function expectSameKeys(
   source: Redis,
   target: Redis | Cluster,
-  skew: ExpirySkew = { earlierMs: 2 },
+  skew: ExpirySkew = exact,
 ): Promise<void> {
-  const keys: Buffer[] = [];
-  let cursor = '0';
-  do {
-    const [next, found] = await source.scanBuffer(cursor, 'COUNT', 1000);
-    cursor = String(next);
-    keys.push(...found);
-  } while (cursor !== '0');
+  const keys = await allKeys(source);
   const [want, got] = await Promise.all([expiries(source, keys), expiries(target, keys)]);
   for (const [key, at] of want) {
     const copied = got.get(key)!;
     if (at < 0) expect(copied, key).toBe(at);
     else {
-      expect(copied - at, key).toBeLessThanOrEqual(2);
+      expect(copied - at, key).toBeLessThanOrEqual(skew.laterMs);
       expect(at - copied, key).toBeLessThanOrEqual(skew.earlierMs);
     }
   }

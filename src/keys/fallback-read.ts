@@ -3,7 +3,7 @@ import type { BatchContext } from './batch-context.js';
 
 /**
  * Reading a batch without Lua, for sources that refuse EVAL (scripting disabled, an ACL without it, a read-only
- * token). It answers in the batch read script's shape — nowMs, then per key type, pttl, size, value (null when too
+ * token). It answers in the batch read script's shape — nowMs, then per key type, expireAt, size, value (null when too
  * big to inline) — so the struct copy goes on unchanged. It costs about four commands per key instead of one EVAL
  * per batch: the price of a source without scripts.
  */
@@ -70,15 +70,15 @@ export async function readWithoutScripts(
   if (failed) return failed;
   const [seconds, micros] = asArray(first[0]);
   const now = asNumber(seconds) * 1000 + Math.floor(asNumber(micros) / 1000);
-  // The batch shape carries a PTTL relative to `now`: an absolute expiry is turned into one that adds back exactly.
-  const pttlOf = (read: number) => (absolute && read >= 0 ? Math.max(0, read - now) : read);
+  // The batch shape carries an absolute expiry (-1 none, -2 gone): a PTTL is added to the TIME read beside it.
+  const expiryOf = (read: number) => (absolute || read < 0 ? read : now + read);
   const reads = keys.map((key, i) => {
     const type = asText(first[1 + i * 2]);
     const listed = type === 'none' || wanted === undefined || wanted.has(type);
     return {
       key,
       type: listed ? type : 'filtered',
-      pttl: listed && type !== 'none' ? pttlOf(asNumber(first[2 + i * 2])) : -2,
+      expiry: listed && type !== 'none' ? expiryOf(asNumber(first[2 + i * 2])) : -2,
       size: 0,
       value: null as Reply,
     };
@@ -110,7 +110,7 @@ export async function readWithoutScripts(
     if (replies.some((r) => r instanceof Error || r === null)) continue;
     read.value = read.type === 'stream' ? replies : (replies[0] ?? null);
   }
-  return [now, ...reads.flatMap((r) => [Buffer.from(r.type), r.pttl, r.size, r.value])];
+  return [now, ...reads.flatMap((r) => [Buffer.from(r.type), r.expiry, r.size, r.value])];
 }
 
 /** The commands that read a value whole, or none when it is too big (it is then copied in chunks). */

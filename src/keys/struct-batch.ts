@@ -1,4 +1,4 @@
-import { absoluteExpiry } from '../redis/expiry.js';
+import { expireAtOf } from '../redis/expiry.js';
 import { asNumber } from '../redis/port.js';
 import { execScripts, scriptCommand } from '../redis/script-runner.js';
 import { readBatchScript } from '../redis/scripts.js';
@@ -8,7 +8,6 @@ import { type BatchCopier, sourceNow } from './batch-context.js';
 import { deleteGone, failWholeBatch, releaseReply, tallyWrites } from './batch-steps.js';
 import { type BigKey, copyBigKey } from './big-key.js';
 import { readOrFallback } from './fallback-read.js';
-import { writePolicy } from './options.js';
 import { type KeyWrite, payloadBytes, writeKeys } from './write-batch.js';
 
 /**
@@ -17,7 +16,7 @@ import { type KeyWrite, payloadBytes, writeKeys } from './write-batch.js';
  */
 export const copyStructBatch: BatchCopier = async (context, node, keys, tally) => {
   const { source, target, options } = context;
-  // A source that refuses scripts is read command by command instead (src/copy/fallback-read.ts).
+  // A source that refuses scripts is read command by command instead (src/keys/fallback-read.ts).
   const reply = await readOrFallback(context, node, keys, async () => {
     const [scripted] = await execScripts(
       source,
@@ -48,15 +47,15 @@ export const copyStructBatch: BatchCopier = async (context, node, keys, tally) =
   const gone: Buffer[] = [];
   keys.forEach((key, i) => {
     const type = String(flat[1 + i * 4]);
-    const pttl = asNumber(flat[2 + i * 4]);
+    const expiry = asNumber(flat[2 + i * 4]);
     const value = flat[4 + i * 4] ?? false;
     if (type === 'filtered') return;
     tally.counts.scanned++;
-    if (type === 'none' || pttl === -2) {
+    if (type === 'none' || expiry === -2) {
       gone.push(key);
       return;
     }
-    const expireAt = absoluteExpiry(pttl, sourceAtRead);
+    const expireAt = expireAtOf(expiry);
     if (expireAt > 0 && expireAt <= now()) {
       gone.push(key);
       return;
@@ -79,7 +78,7 @@ export const copyStructBatch: BatchCopier = async (context, node, keys, tally) =
   releaseReply(flat);
 
   await deleteGone(context, gone, tally);
-  tallyWrites(context, await writeKeys(target, writes, writePolicy(options.onConflict)), writes, tally);
+  tallyWrites(context, await writeKeys(target, writes, options.onConflict), writes, tally);
 
   const bigGone: Buffer[] = [];
   for (const entry of big) {

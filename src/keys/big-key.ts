@@ -5,9 +5,8 @@ import { writeKeyScript } from '../redis/scripts.js';
 import { tempKeyFor } from '../redis/slot.js';
 import { codecs } from '../redis/types/index.js';
 import type { BatchContext } from './batch-context.js';
-import { writePolicy } from './options.js';
 import { writeOutcome } from './outcome.js';
-import type { KeyOutcome } from './report.js';
+import type { KeyOutcome } from './tally.js';
 import { payloadBytes } from './write-batch.js';
 
 /** A temporary key left by a crash disappears on its own after this long. */
@@ -23,13 +22,13 @@ export interface BigKey {
 }
 
 /**
- * Copies a key too big for one request: chunks go to a temporary key in the same slot, which is then given
- * the expiry and RENAMEd into place, so readers never see half a key (docs/invariants.md #5). 'gone' means
- * the key vanished or expired on the source meanwhile: the caller deletes it on the target (deleteGone).
+ * Copies a key too big for one request: chunks go to a temporary key in the same slot, which is then given the
+ * expiry and RENAMEd into place, so readers never see half a key (docs/invariants.md #5). 'gone' means the key vanished or
+ * expired on the source meanwhile: the caller deletes it on the target (deleteGone).
  */
 export async function copyBigKey(context: BatchContext, big: BigKey): Promise<KeyOutcome | 'gone'> {
   const { source, target, options } = context;
-  const policy = writePolicy(options.onConflict);
+  const policy = options.onConflict;
   if (policy !== 'replace') {
     const [exists] = await target.exec([cmd('EXISTS', [big.key], big.key)]);
     if (asNumber(exists) === 1) return writeOutcome(Buffer.from(`exists:${big.type}`), policy, 0);

@@ -1,10 +1,9 @@
-import { absoluteExpiry } from '../redis/expiry.js';
+import { expireAtOf } from '../redis/expiry.js';
 import { asNumber } from '../redis/port.js';
 import { execScripts, scriptCommand } from '../redis/script-runner.js';
 import { dumpBatchScript } from '../redis/scripts.js';
 import { type BatchCopier, sourceNow } from './batch-context.js';
 import { deleteGone, failWholeBatch, releaseReply, tallyWrites } from './batch-steps.js';
-import { writePolicy } from './options.js';
 import { type KeyWrite, writeKeys } from './write-batch.js';
 
 /** DUMP/RESTORE copy of one batch: one EVAL dumps every key, one script call per node restores them with ABSTTL. */
@@ -26,12 +25,12 @@ export const copyDumpBatch: BatchCopier = async (context, node, keys, tally) => 
   const restores: KeyWrite[] = [];
   const gone: Buffer[] = [];
   for (const [i, key] of keys.entries()) {
-    const pttl = asNumber(flat[1 + i * 2]);
+    const expiry = asNumber(flat[1 + i * 2]);
     const payload = flat[2 + i * 2];
-    if (pttl === -3) continue; // filtered out by --type
+    if (expiry === -3) continue; // filtered out by --type
     tally.counts.scanned++;
-    const expireAt = absoluteExpiry(pttl, sourceAtRead);
-    if (pttl === -2 || !Buffer.isBuffer(payload)) {
+    const expireAt = expireAtOf(expiry);
+    if (expiry === -2 || !Buffer.isBuffer(payload)) {
       gone.push(key);
       continue;
     }
@@ -43,5 +42,5 @@ export const copyDumpBatch: BatchCopier = async (context, node, keys, tally) => 
   }
   releaseReply(flat);
   await deleteGone(context, gone, tally);
-  tallyWrites(context, await writeKeys(target, restores, writePolicy(options.onConflict)), restores, tally);
+  tallyWrites(context, await writeKeys(target, restores, options.onConflict), restores, tally);
 };

@@ -1,8 +1,7 @@
 import { cmd, type Reply } from '../redis/port.js';
 import type { BatchContext } from './batch-context.js';
-import { writePolicy } from './options.js';
 import { failureReason, writeOutcome } from './outcome.js';
-import type { Tally } from './report.js';
+import type { Tally } from './tally.js';
 
 /** Steps both batch copiers (struct and dump) share. */
 
@@ -16,12 +15,12 @@ export function failWholeBatch(context: BatchContext, keys: Buffer[], error: Err
 
 /**
  * Keys gone from the source (deleted, or expired by the time they were read) must not survive on the target
- * (docs/invariants.md #2), unless the conflict policy keeps what the target holds. A delete the target
- * refused is a failure, not an expiry: a stale key would otherwise stay for good.
+ * (docs/invariants.md #2), unless the conflict policy keeps what the target holds. A delete the target refused is a failure,
+ * not an expiry: a stale key would otherwise stay for good.
  */
 export async function deleteGone(context: BatchContext, keys: Buffer[], tally: Tally): Promise<void> {
   if (keys.length === 0) return;
-  const replace = writePolicy(context.options.onConflict) === 'replace';
+  const replace = context.options.onConflict === 'replace';
   const replies = replace ? await context.target.exec(keys.map((key) => cmd('DEL', [key], key))) : [];
   keys.forEach((key, i) => {
     const reply = replies[i];
@@ -52,7 +51,7 @@ export function tallyWrites(
   written: ReadonlyArray<{ key: Buffer; bytes: number }>,
   tally: Tally,
 ): void {
-  const policy = writePolicy(context.options.onConflict);
+  const policy = context.options.onConflict;
   replies.forEach((reply, i) => {
     if (reply instanceof Error) context.stopIfFatal(reply, 'target');
     const { key, bytes } = written[i]!;

@@ -2,7 +2,7 @@ import { ExitCode, MigrateError } from '../errors.js';
 import { asText, type Reply } from '../redis/port.js';
 import { scriptsRefused } from './fallback-read.js';
 import type { ConflictPolicy } from './options.js';
-import type { KeyOutcome } from './report.js';
+import type { KeyOutcome } from './tally.js';
 
 const conflictHint = 'rerun with --on-conflict replace (overwrite) or skip';
 
@@ -35,6 +35,12 @@ export function fatalReplyError(error: Error, role: 'source' | 'target'): Migrat
     });
   }
   return undefined;
+}
+
+/** `BatchContext.stopIfFatal` for runs that stop at every fatal error (copy, verify's repair). */
+export function throwIfFatal(error: Error, role: 'source' | 'target'): void {
+  const fatal = fatalReplyError(error, role);
+  if (fatal) throw fatal;
 }
 
 /** A per-key error reply as a reason an operator can act on. */

@@ -1,12 +1,12 @@
 import type { RedisPort } from '../redis/port.js';
-import type { CopyOptions } from './options.js';
-import type { Tally } from './report.js';
+import type { KeyCopyOptions } from './options.js';
+import type { Tally } from './tally.js';
 
 /** What copying one batch needs: both ends, the options, and a way to stop the whole run. */
 export interface BatchContext {
   source: RedisPort;
   target: RedisPort;
-  options: CopyOptions;
+  options: KeyCopyOptions;
   /** Type filter as server type names, comma separated ('' = all). */
   typeFilter: string;
   /** Throws, stopping the run, when an error makes going on pointless (OOM, quota, auth); else returns. */
