@@ -14,7 +14,8 @@ package_of() { case "$1" in valkey-8.1) echo valkey ;; redis-8.0) echo redis ;; 
 series_of() { case "$1" in valkey-8.1) echo 8.1 ;; redis-8.0) echo 8.0 ;; esac; }
 
 usage() {
-  echo "usage: $0 [${ALL_ENGINES[*]// /|}]..." >&2
+  local IFS='|'
+  echo "usage: $0 [${ALL_ENGINES[*]}]...   (no name: all of them)" >&2
   echo "builds into \${MIGRATE_ENGINES_DIR:-\$HOME/.cache/upstash-elasticache-migrate/engines}/<name>/bin" >&2
 }
 
@@ -90,8 +91,11 @@ build() {
 build_one() {
   local name=$1 work log started why
   if is_cached "$name"; then echo "$name: cached ($ENGINES_DIR/$name/bin)"; return; fi
-  work=$(mktemp -d "${TMPDIR:-/tmp}/build-engine-$name.XXXXXX")
   log="$ENGINES_DIR/$name.build.log"
+  if ! work=$(mktemp -d "${TMPDIR:-/tmp}/build-engine-$name.XXXXXX" 2>/dev/null); then
+    echo "$name: cannot build: cannot create a temp folder in ${TMPDIR:-/tmp}"
+    return
+  fi
   : >"$log"
   started=$SECONDS
   if why=$(build "$name" "$work" "$log"); then
@@ -113,7 +117,10 @@ for arg in "$@"; do
 done
 [ ${#names[@]} -gt 0 ] || names=("${ALL_ENGINES[@]}")
 
-mkdir -p "$ENGINES_DIR" || { echo "cannot create $ENGINES_DIR: no engine built"; exit 0; }
+if ! mkdir -p "$ENGINES_DIR" 2>/dev/null || ! [ -w "$ENGINES_DIR" ]; then
+  for name in "${names[@]}"; do echo "$name: cannot build: cannot write to $ENGINES_DIR"; done
+  exit 0
+fi
 # One build at a time per cache (CI and a developer, or two worktrees): the second waits, then finds it cached.
 exec 9>"$ENGINES_DIR/.lock"
 flock 9 2>/dev/null || true
