@@ -17,7 +17,7 @@ import {
 } from './support/servers.js';
 import { tempDir } from './support/temp-dir.js';
 
-describe.skipIf(!hasEngine('redis-8.0'))('copy from a Redis 8.0 source (redis-8.0 built)', () => {
+describe.skipIf(!hasEngine('redis-8.0'))('copy from a Redis 8.0 source (needs redis-8.0)', () => {
   let source: TestServer;
   let sourceClient: Redis;
   let sourceKeys: Buffer[];

@@ -160,7 +160,7 @@ describe('engines', () => {
   }, 30_000);
 
   it.skipIf(!hasEngine('valkey-8.1'))(
-    'compares equal data across engines key by key, where DEBUG DIGEST of equal sorted sets differs (valkey-8.1 built)',
+    'compares equal data across engines key by key, where DEBUG DIGEST of equal sorted sets differs (needs valkey-8.1)',
     async () => {
       const [redis, valkey] = await Promise.all([startRedis(), startServer({ engine: 'valkey-8.1' })]);
       const [redisClient, valkeyClient] = [redis.client(), valkey.client()];
