@@ -75,7 +75,7 @@ describe.runIf(redisServer !== undefined && openssl !== undefined)('copy over TL
     [secure, target] = await Promise.all([
       startProcessServer({
         binary: redisServer!,
-        engine: 'redis',
+        engine: 'redis-7.0',
         args: [
           ...['--tls-port', String(tlsPort), '--tls-auth-clients', 'no'],
           ...['--tls-cert-file', dir.file('server.pem'), '--tls-key-file', dir.file('server.key')],

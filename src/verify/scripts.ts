@@ -324,6 +324,8 @@ local function encode(i)
   elseif ty == 'zset' then
     local items = redis.call('ZRANGE', k, '0', limit, 'WITHSCORES')
     if #items > 2 * limitCount then return bigKey(i, ty, redis.call('ZCARD', k)) end
+    -- Engines print equal doubles differently (Redis 7.0 0.33333333333333331, Valkey 8 0.3333333333333333).
+    for j = 2, #items, 2 do items[j] = score(items[j]) end
     put('z', quoted(items))
   elseif ty == 'hash' then
     local fields = sorted(i, ty, 'HLEN', 'HKEYS')

@@ -1,8 +1,9 @@
-/** A 3-master Redis Cluster made of local redis-server processes. */
+/** A 3-master cluster made of local server processes of one engine. */
 import { execFile } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { Cluster, type ClusterOptions } from 'ioredis';
+import { type EngineBinaries, type EngineName, identifyEngine, type RunningEngine } from './engines.js';
 import { freePorts } from './ports.js';
 import { startProcessServer } from './redis-process.js';
 import { track, untrack } from './registry.js';
@@ -12,7 +13,10 @@ const MASTERS = 3;
 const ALL_SLOTS = 16384;
 const READY_TIMEOUT_MS = 20_000;
 
-export async function startProcessCluster(serverBinary: string, cliBinary: string): Promise<TestCluster> {
+export async function startProcessCluster(
+  engine: EngineName,
+  binaries: EngineBinaries,
+): Promise<TestCluster> {
   // The cluster bus defaults to port+10000, which overflows 65535 for OS-assigned ports (32768+),
   // so each node also gets an explicit --cluster-port.
   const ports = await freePorts(MASTERS * 2);
@@ -20,8 +24,8 @@ export async function startProcessCluster(serverBinary: string, cliBinary: strin
     Array.from({ length: MASTERS }, (_, i) => {
       const port = ports[i]!;
       return startProcessServer({
-        binary: serverBinary,
-        engine: 'redis',
+        binary: binaries.server,
+        engine,
         port,
         args: [
           ...['--cluster-enabled', 'yes', '--cluster-port', String(ports[MASTERS + i])],
@@ -32,13 +36,13 @@ export async function startProcessCluster(serverBinary: string, cliBinary: strin
     }),
   );
   const nodes = started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
-  const cluster = new ProcessCluster(nodes);
+  const cluster = new ProcessCluster(nodes, engine, binaries);
   try {
     const failure = started.find((result) => result.status === 'rejected');
     if (failure) throw failure.reason;
     const addresses = nodes.map((node) => `${node.host}:${node.port}`);
     const args = ['--cluster', 'create', ...addresses, '--cluster-replicas', '0', '--cluster-yes'];
-    await promisify(execFile)(cliBinary, args, { timeout: 30_000 });
+    await promisify(execFile)(binaries.cli, args, { timeout: 30_000 });
     await waitForClusterOk(nodes);
     return cluster;
   } catch (error) {
@@ -49,11 +53,17 @@ export async function startProcessCluster(serverBinary: string, cliBinary: strin
 
 class ProcessCluster implements TestCluster {
   readonly url: string;
+  readonly engine: RunningEngine;
   private readonly clients = new Set<Cluster>();
   private stopped = false;
 
-  constructor(readonly nodes: readonly TestServer[]) {
+  constructor(
+    readonly nodes: readonly TestServer[],
+    engine: EngineName,
+    binaries: EngineBinaries,
+  ) {
     this.url = nodes[0]?.url ?? '';
+    this.engine = identifyEngine(engine, binaries.server);
     track(this);
   }
 

@@ -71,7 +71,7 @@ export async function flushAll(target: DigestTarget): Promise<void> {
 }
 
 /** Runs `fn` on each master; connections opened here are closed here. */
-async function onMasters<T>(target: DigestTarget, fn: (master: Redis) => Promise<T>): Promise<T[]> {
+export async function onMasters<T>(target: DigestTarget, fn: (master: Redis) => Promise<T>): Promise<T[]> {
   if (target instanceof Redis) return [await fn(target)];
   if (target instanceof Cluster) {
     await target.ping(); // the master list is only known once the client is ready

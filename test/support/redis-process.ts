@@ -7,14 +7,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis, type RedisOptions } from 'ioredis';
+import { type EngineName, identifyEngine } from './engines.js';
 import { freePorts } from './ports.js';
 import { waitUntilReady } from './ready.js';
 import { track, untrack } from './registry.js';
 import type { TestServer } from './types.js';
 
 export interface ProcessServerOptions {
+  /** The server binary of `engine`. */
   binary: string;
-  engine: TestServer['engine'];
+  engine: EngineName;
   /** Extra server arguments, e.g. ['--maxmemory', '10mb']. */
   args?: readonly string[];
   /** Fixed port (cluster nodes); otherwise a free one is chosen, retrying if it gets taken. */
@@ -56,7 +58,7 @@ class ProcessServer implements TestServer {
     private readonly options: ProcessServerOptions,
     readonly port: number,
   ) {
-    this.engine = options.engine;
+    this.engine = identifyEngine(options.engine, options.binary);
     const extra = options.args ?? [];
     const passwordAt = extra.indexOf('--requirepass');
     this.password = passwordAt >= 0 ? extra[passwordAt + 1] : undefined;

@@ -18,9 +18,9 @@ export async function startSrh(): Promise<SrhServer> {
   const { GenericContainer, Network, Wait } = await import('testcontainers');
   const network = await new Network().start();
   const redis = await startContainerServer({
-    image: 'redis:7.2',
+    image: 'redis:7.0',
     binary: 'redis-server',
-    engine: 'redis',
+    engine: { name: 'redis-7.0', product: 'redis', version: '7.0' },
     network: { network, alias: 'redis' },
   });
   const token = 'srh-test-token';

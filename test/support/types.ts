@@ -1,4 +1,5 @@
 import type { Cluster, ClusterOptions, Redis, RedisOptions } from 'ioredis';
+import type { RunningEngine } from './engines.js';
 
 /** One Redis-protocol server started for a test. */
 export interface TestServer {
@@ -6,8 +7,8 @@ export interface TestServer {
   readonly url: string;
   readonly host: string;
   readonly port: number;
-  /** The engine that actually runs (startValkey may fall back to redis-server). */
-  readonly engine: 'redis' | 'valkey';
+  /** The engine and version that really runs (a test asking for an engine that is not built gets redis-7.0). */
+  readonly engine: RunningEngine;
   /** A new connection; the caller closes it (stop() disconnects any still open). */
   client(options?: RedisOptions): Redis;
   /** Graceful stop, then removes the server's temp dir. Idempotent. */
@@ -23,6 +24,8 @@ export interface TestServer {
 
 /** A 3-master Redis Cluster (no replicas), every slot assigned. */
 export interface TestCluster {
+  /** The engine every node runs. */
+  readonly engine: RunningEngine;
   /** redis://127.0.0.1:FIRSTPORT - any node serves as a seed. */
   readonly url: string;
   readonly nodes: readonly TestServer[];
