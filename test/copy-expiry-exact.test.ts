@@ -7,13 +7,8 @@
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedBenchData, seedFixtures } from '../fixtures/dataset.js';
-import {
-  type CopyOptions,
-  copyKeys,
-  defaultCopyOptions,
-  openEndpoint,
-  type RedisPort,
-} from '../src/index.js';
+import type { CopyOptions, CopyRun } from '../src/index.js';
+import { copyBetween } from './support/copy.js';
 import { allKeys } from './support/fidelity.js';
 import { expiries, flushAll, startRedis, stopAll, type TestServer } from './support/servers.js';
 import { notifyArgs, syncWhile, waitFor } from './support/sync.js';
@@ -59,22 +54,8 @@ describe('absolute expiry copied to the millisecond', () => {
     dir.remove();
   });
 
-  const copy = async (options: Partial<CopyOptions>, run: Parameters<typeof copyKeys>[3] = {}) => {
-    const ends: RedisPort[] = [
-      await openEndpoint({ role: 'source', url: source.url }),
-      await openEndpoint({ role: 'target', url: target.url }),
-    ];
-    try {
-      return await copyKeys(
-        ends[0]!,
-        ends[1]!,
-        { ...defaultCopyOptions, onConflict: 'replace', ...options },
-        run,
-      );
-    } finally {
-      await Promise.all(ends.map((end) => end.close()));
-    }
-  };
+  const copy = (options: Partial<CopyOptions> & { checkpointFile: string }, run: CopyRun = {}) =>
+    copyBetween(source.url, target.url, { onConflict: 'replace', ...options }, run);
 
   const expectExact = async () => {
     const { withTtl, differences } = await expiryDifferences(sourceClient, targetClient);
@@ -155,16 +136,11 @@ describe('absolute expiry copied to the millisecond', () => {
     const url = `redis://pttl-only:pttl-pw@${source.host}:${source.port}`;
     for (const mode of ['struct', 'dump'] as const) {
       await flushAll(target);
-      const ends: RedisPort[] = [
-        await openEndpoint({ role: 'source', url }),
-        await openEndpoint({ role: 'target', url: target.url }),
-      ];
-      try {
-        const options = { ...defaultCopyOptions, mode, checkpointFile: dir.file(`pttl-${mode}.json`) };
-        expect(await copyKeys(ends[0]!, ends[1]!, options)).toMatchObject({ failed: 0 });
-      } finally {
-        await Promise.all(ends.map((end) => end.close()));
-      }
+      const report = await copyBetween(url, target.url, {
+        mode,
+        checkpointFile: dir.file(`pttl-${mode}.json`),
+      });
+      expect(report.failed).toBe(0);
       const { withTtl, differences } = await expiryDifferences(sourceClient, targetClient);
       expect(withTtl).toBeGreaterThan(9_000);
       const off = differences.map(({ source: at, target: copied }) => (copied ?? 0) - at);
