@@ -1,4 +1,4 @@
-import { copyKeys } from '../../src/copy/copy-keys.js';
+import { type CopyRun, copyKeys } from '../../src/copy/copy-keys.js';
 import { type CopyOptions, defaultCopyOptions } from '../../src/copy/options.js';
 import type { CopyReport } from '../../src/copy/report.js';
 import { openEndpoint } from '../../src/redis/connect.js';
@@ -9,11 +9,12 @@ export async function copyBetween(
   sourceUrl: string,
   targetUrl: string,
   options: Partial<CopyOptions> & { checkpointFile: string },
+  run: CopyRun = {},
 ): Promise<CopyReport> {
   const source = await openEndpoint({ role: 'source', url: sourceUrl });
   const target = await openEndpoint({ role: 'target', url: targetUrl });
   try {
-    return await copyKeys(source, target, { ...defaultCopyOptions, ...options });
+    return await copyKeys(source, target, { ...defaultCopyOptions, ...options }, run);
   } finally {
     await Promise.all([source.close(), target.close()]);
   }
