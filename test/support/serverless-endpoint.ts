@@ -1,0 +1,146 @@
+/**
+ * An endpoint that keeps ElastiCache Serverless's rules, for tests and benchmarks: a TLS front (a private CA, given
+ * to the tool with --tls-ca) before a one-node cluster-mode server that holds all 16,384 slots and announces the
+ * front's address, so CLUSTER SLOTS/SHARDS/NODES send clients back to the front — one endpoint, cluster protocol,
+ * as Serverless shows itself. The front refuses what Serverless refuses (src: ./serverless-rules.ts) and counts it.
+ */
+import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { type AddressInfo, connect } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createServer, type Server, type TLSSocket } from 'node:tls';
+import { findExecutable, requireExecutable } from './executables.js';
+import { freePorts } from './ports.js';
+import { startProcessServer } from './redis-process.js';
+import { track, untrack } from './registry.js';
+import { FrontTally, RulesProxyConnection, type SeenRefusal } from './rules-proxy.js';
+import type { RefusalKind } from './serverless-rules.js';
+import { tempDir } from './temp-dir.js';
+import { makeCertificates } from './tls-certs.js';
+import type { TestServer } from './types.js';
+
+/** The engines test/support knows by name; the backend runs one of them. */
+export type EndpointEngine = 'redis-7.0' | 'valkey-8.1' | 'redis-8.0';
+
+export interface ServerlessEndpointOptions {
+  /** @default Valkey 8.1 where a valkey-server is on PATH, else Redis 7.0 (defaultEndpointEngine) */
+  engine?: EndpointEngine;
+  /** Extra backend arguments, e.g. ['--maxmemory', '10mb']. */
+  args?: string[];
+}
+
+export interface ServerlessEndpoint {
+  /** rediss://127.0.0.1:FRONTPORT */
+  readonly url: string;
+  /** PEM file of the CA that signed the front's certificate: pass it with --tls-ca. */
+  readonly ca: string;
+  readonly engine: EndpointEngine;
+  /** The cluster-mode server behind the front, reachable directly: seed it, digest it (DEBUG is refused in front). */
+  readonly backend: TestServer;
+  /** Requests the front has seen. */
+  readonly requests: number;
+  /** Every request the front refused, in order. */
+  readonly refusals: readonly SeenRefusal[];
+  refusalCounts(): Partial<Record<RefusalKind, number>>;
+  resetCounts(): void;
+  stop(): Promise<void>;
+}
+
+/** The engine a test gets without asking: Valkey 8.1 when built here, Redis 7.0 otherwise. */
+export function defaultEndpointEngine(): EndpointEngine {
+  return findExecutable('valkey-server') ? 'valkey-8.1' : 'redis-7.0';
+}
+
+/** Today's binaries for each engine; engines not built here throw. */
+function engineBinary(engine: EndpointEngine): { binary: string; kind: TestServer['engine'] } {
+  if (engine === 'redis-7.0') return { binary: requireExecutable('redis-server'), kind: 'redis' };
+  if (engine === 'valkey-8.1') return { binary: requireExecutable('valkey-server'), kind: 'valkey' };
+  throw new Error(`engine ${engine} is not built on this machine`);
+}
+
+export async function startServerlessEndpoint(
+  options: ServerlessEndpointOptions = {},
+): Promise<ServerlessEndpoint> {
+  const engine = options.engine ?? defaultEndpointEngine();
+  const { binary, kind } = engineBinary(engine);
+  const dir = tempDir();
+  const certs = makeCertificates(dir.path);
+  const [busPort] = await freePorts(1);
+  const backend = await startProcessServer({
+    binary,
+    engine: kind,
+    args: [
+      ...[
+        '--cluster-enabled',
+        'yes',
+        '--cluster-port',
+        String(busPort),
+        '--cluster-config-file',
+        'nodes.conf',
+      ],
+      ...(options.args ?? []),
+    ],
+  });
+  const tally = new FrontTally();
+  const sockets = new Set<TLSSocket>();
+  const front: Server = createServer({ cert: readFileSync(certs.cert), key: readFileSync(certs.key) });
+  front.on('secureConnection', (client: TLSSocket) => {
+    sockets.add(client);
+    client.on('close', () => sockets.delete(client));
+    const upstream = connect({ host: backend.host, port: backend.port });
+    upstream.setNoDelay(true);
+    client.setNoDelay(true);
+    new RulesProxyConnection(client, upstream, tally);
+  });
+  front.listen(0, '127.0.0.1');
+  await once(front, 'listening');
+  const frontPort = (front.address() as AddressInfo).port;
+  await holdAllSlots(backend, frontPort);
+
+  let stopped = false;
+  const endpoint: ServerlessEndpoint & { killNow(): void } = {
+    url: `rediss://127.0.0.1:${frontPort}`,
+    ca: certs.ca,
+    engine,
+    backend,
+    get requests() {
+      return tally.requests;
+    },
+    refusals: tally.refusals,
+    refusalCounts: () => tally.counts(),
+    resetCounts: () => tally.reset(),
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      untrack(endpoint);
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => front.close(resolve));
+      await backend.stop();
+      dir.remove();
+    },
+    killNow() {
+      for (const socket of sockets) socket.destroy();
+      front.close();
+      dir.remove();
+    },
+  };
+  track(endpoint);
+  return endpoint;
+}
+
+/** Gives the backend every slot and makes it announce the front's address, then waits for cluster_state:ok. */
+async function holdAllSlots(backend: TestServer, frontPort: number): Promise<void> {
+  const client = backend.client();
+  try {
+    await client.call('CLUSTER', 'ADDSLOTSRANGE', '0', '16383');
+    await client.call('CONFIG', 'SET', 'cluster-announce-ip', '127.0.0.1');
+    await client.call('CONFIG', 'SET', 'cluster-announce-port', String(frontPort));
+    const deadline = Date.now() + 20_000;
+    while (!/cluster_state:ok/.test(String(await client.call('CLUSTER', 'INFO')))) {
+      if (Date.now() > deadline) throw new Error('the endpoint backend never reached cluster_state:ok');
+      await sleep(50);
+    }
+  } finally {
+    client.disconnect();
+  }
+}
