@@ -1,5 +1,6 @@
 import pLimit from 'p-limit';
 import { ExitCode, MigrateError, messageOf, usageError } from '../errors.js';
+import { probeKeyRules } from '../redis/key-rules.js';
 import { dbsize } from '../redis/keyspace.js';
 import type { RedisPort } from '../redis/port.js';
 import { rateLimited } from '../redis/rate-limit.js';
@@ -55,6 +56,8 @@ export async function copyKeys(
   // Preflight reads (INFO, DBSIZE) are billed too: count from here.
   const commandsBefore = source.stats.commands - (resumed?.sourceCommands ?? 0);
   await refuseSameServer(source, target);
+  // Once, before any script call: how the target takes a call's keys (ElastiCache Serverless wants them declared).
+  await probeKeyRules(target);
   // --resume without a checkpoint starts over: the target may hold what a run killed before its first save wrote.
   if (!options.resume && options.onConflict === undefined && (await holdsUserKeys(target))) {
     throw usageError(

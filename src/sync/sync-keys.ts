@@ -8,6 +8,7 @@ import { fatalReplyError } from '../copy/outcome.js';
 import { refuseSameServer } from '../copy/preflight.js';
 import { type CopyReport, estimateCostUsd } from '../copy/report.js';
 import { ExitCode, type MigrateError } from '../errors.js';
+import { probeKeyRules } from '../redis/key-rules.js';
 import type { RedisPort } from '../redis/port.js';
 import { rateLimited } from '../redis/rate-limit.js';
 import { isReserved } from '../redis/slot.js';
@@ -68,6 +69,8 @@ export async function syncKeys(
   const started = Date.now();
   const commandsBefore = source.stats.commands;
   await refuseSameServer(source, target);
+  // Once, before any script call: how the target takes a call's keys (ElastiCache Serverless wants them declared).
+  await probeKeyRules(target);
   await requireNotifications(source, options.configureNotifications);
   // A sync outlives outages (failover, maintenance): what fails meanwhile waits in the retry queue, so the
   // connections must come back whenever the servers do, never close for good and burn the queue into dead letters.

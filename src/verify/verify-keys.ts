@@ -3,6 +3,7 @@ import { refuseSameServer } from '../copy/preflight.js';
 import { estimateCostUsd } from '../copy/report.js';
 import { scanPages } from '../copy/scanner.js';
 import { ExitCode, MigrateError, messageOf } from '../errors.js';
+import { probeKeyRules } from '../redis/key-rules.js';
 import type { RedisPort } from '../redis/port.js';
 import { isErrReply, retryBatch } from '../retry.js';
 import { type CompareOutcome, compareKeys, type Finding } from './compare-keys.js';
@@ -46,6 +47,8 @@ export async function verifyKeys(
   const commandsBefore = source.stats.commands;
   // A server compared with itself always "equals": a mistyped --target must not look like a proven copy.
   await refuseSameServer(source, target);
+  // Once, before any script call: how the target takes a call's keys (ElastiCache Serverless wants them declared).
+  await probeKeyRules(target);
   const sides: VerifySides = { source, target, options };
   const signal = run.signal;
   const [{ counts: sourceCounts, sizes: sourceSizes }, { counts: targetCounts }] = await Promise.all([
