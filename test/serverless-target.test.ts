@@ -7,10 +7,16 @@
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedFixtures } from '../fixtures/dataset.js';
+import { copyKeys } from '../src/copy/copy-keys.js';
+import { defaultCopyOptions } from '../src/copy/options.js';
+import { openEndpoint } from '../src/redis/connect.js';
 import { keylessProbeScript } from '../src/redis/key-rules.js';
+import type { RedisPort } from '../src/redis/port.js';
+import { defaultVerifyOptions } from '../src/verify/options.js';
 import type { VerifyReport } from '../src/verify/report.js';
+import { verifyKeys } from '../src/verify/verify-keys.js';
 import { runCli } from './support/cli.js';
-import { copyBetween } from './support/copy.js';
+import { copyBetween, openTarget, withExec } from './support/copy.js';
 import { expectSameData, tempCheckpoint } from './support/fidelity.js';
 import {
   defaultEndpointEngine,
@@ -123,6 +129,31 @@ describe.runIf(openssl !== undefined)(
         reserved: ['__migrate:verify:last'],
       });
       expect(ruleBreaks()).toEqual([]);
+    });
+
+    it('switches a target that refuses keyless scripts without looking like Serverless to calls per slot', async () => {
+      await flushAll(endpoint.backend);
+      endpoint.resetCounts();
+      const from = await openEndpoint({ role: 'source', url: source.url });
+      const to = await openTarget(endpoint);
+      // Seen as standalone, it is not probed: the first refusal must teach each engine (copy, then verify).
+      const disguised = (): RedisPort => ({
+        ...withExec(to, (c, n) => to.exec(c, n)),
+        topology: 'standalone',
+      });
+      try {
+        const options = { ...defaultCopyOptions, mode: 'struct' as const, checkpointFile: tempCheckpoint() };
+        expect(await copyKeys(from, disguised(), options)).toMatchObject({ failed: 0 });
+        const verify = { ...defaultVerifyOptions, mode: 'full' as const, saveResult: false };
+        expect(await verifyKeys(from, disguised(), verify)).toMatchObject({ ok: true });
+      } finally {
+        await Promise.all([from.close(), to.close()]);
+      }
+      await expectSameData(source, endpoint.backend);
+      // Refused: only the calls in flight before the first refusal came back (4 batches at once, at most).
+      expect(ruleBreaks().every((r) => r.kind === 'keyless-script')).toBe(true);
+      expect(ruleBreaks().length).toBeGreaterThan(0);
+      expect(ruleBreaks().length).toBeLessThanOrEqual(8);
     });
 
     it('syncs a busy source onto it until both are equal, breaking no rule', async () => {

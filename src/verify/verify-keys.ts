@@ -3,7 +3,7 @@ import { refuseSameServer } from '../copy/preflight.js';
 import { estimateCostUsd } from '../copy/report.js';
 import { scanPages } from '../copy/scanner.js';
 import { ExitCode, MigrateError, messageOf } from '../errors.js';
-import { probeKeyRules } from '../redis/key-rules.js';
+import { keyRulesOf, keyRulesRefusal, learnBySlot, probeKeyRules } from '../redis/key-rules.js';
 import type { RedisPort } from '../redis/port.js';
 import { isErrReply, retryBatch } from '../retry.js';
 import { type CompareOutcome, compareKeys, type Finding } from './compare-keys.js';
@@ -77,13 +77,13 @@ export async function verifyKeys(
     log.repairedAll(findings, await repairFindings(sides, findings, signal), examples);
   };
   const compareTask = (node: string, keys: Buffer[]) => async () => {
-    const outcome = await withRetries(() => compareKeys(sides, node, keys, signal), signal);
+    const outcome = await withRetries(() => compareKeys(sides, node, keys, signal), target, signal);
     addCompare(tally, outcome);
     await settle(outcome.findings);
     progress();
   };
   const extrasTask = (keys: Buffer[]) => async () => {
-    const outcome = await withRetries(() => findExtras(sides, keys, signal), signal);
+    const outcome = await withRetries(() => findExtras(sides, keys, signal), target, signal);
     addExtras(tally, outcome);
     await settle(outcome.findings);
     progress();
@@ -173,10 +173,19 @@ function addExtras(tally: { rechecked: number; targetScanned: number }, outcome:
   tally.targetScanned += outcome.scanned;
 }
 
-/** Retries a batch on transient trouble (reading is idempotent); what remains is one operator-facing error. */
-async function withRetries<T>(body: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+/**
+ * Retries a batch on transient trouble (reading is idempotent); what remains is one operator-facing error. A
+ * refusal that calls per slot avoid, from a target not known to need them, switches the target to them first.
+ */
+async function withRetries<T>(body: () => Promise<T>, target: RedisPort, signal?: AbortSignal): Promise<T> {
+  const stopped = () => signal?.aborted === true;
   try {
-    return await retryBatch(body, () => signal?.aborted === true, signal);
+    return await retryBatch(body, stopped, signal).catch((error: unknown) => {
+      if (!(error instanceof Error && keyRulesRefusal(error)) || keyRulesOf(target) === 'by-slot')
+        throw error;
+      learnBySlot(target);
+      return retryBatch(body, stopped, signal);
+    });
   } catch (error) {
     if (error instanceof MigrateError) throw error;
     const fatal = error instanceof Error ? fatalReplyError(error, 'source') : undefined;
