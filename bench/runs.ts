@@ -21,27 +21,48 @@ const baselines = fileURLToPath(new URL('./baselines.ts', import.meta.url));
 export async function toolCopy(sourceUrl: string, targetUrl: string, extra: string[]): Promise<CopyRun> {
   const dir = mkdtempSync(join(tmpdir(), 'migrate-bench-'));
   try {
-    const args = ['copy', '--source', sourceUrl, '--target', targetUrl, '--json'];
-    const run = await runMeasured(process.execPath, [
-      bin,
-      ...args,
-      '--checkpoint',
-      join(dir, 'cp.json'),
+    const { report, run } = await runTool<{ scanned: number }>([
+      'copy',
+      ...['--source', sourceUrl, '--target', targetUrl, '--checkpoint', join(dir, 'cp.json')],
       ...extra,
     ]);
-    if (run.code !== 0)
-      throw new Error(`migrate copy exited ${run.code}: ${run.stderr.trim() || run.stdout.trim()}`);
-    const report = JSON.parse(run.stdout) as { scanned: number; keysPerSec: number; sourceCommands: number };
-    return {
-      keys: report.scanned,
+    return { ...run, keys: report.scanned };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** `node bin/migrate verify … --json` (add --full for every key); measured like a copy. */
+export async function toolVerify(
+  sourceUrl: string,
+  targetUrl: string,
+  extra: string[],
+): Promise<CopyRun & { ok: boolean }> {
+  const { report, run } = await runTool<{ checked: number; ok: boolean }>(
+    ['verify', '--source', sourceUrl, '--target', targetUrl, ...extra],
+    [0, 1],
+  );
+  return { ...run, keys: report.checked, ok: report.ok };
+}
+
+/** Runs the CLI with --json, measured; exit codes other than `accepted` throw with what it printed. */
+async function runTool<T>(
+  args: string[],
+  accepted = [0],
+): Promise<{ report: T; run: Omit<CopyRun, 'keys'> }> {
+  const run = await runMeasured(process.execPath, [bin, ...args, '--json']);
+  if (!accepted.includes(run.code ?? -1))
+    throw new Error(`migrate ${args[0]} exited ${run.code}: ${run.stderr.trim() || run.stdout.trim()}`);
+  const report = JSON.parse(run.stdout) as T & { keysPerSec: number; sourceCommands: number };
+  return {
+    report,
+    run: {
       keysPerSec: report.keysPerSec,
       peakRss: run.peakRss,
       sourceCommands: report.sourceCommands,
       cpuMs: run.cpuMs,
-    };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+    },
+  };
 }
 
 /** A baseline from baselines.ts in its own process (tsx loader included in its RSS). */

@@ -3,8 +3,6 @@
  * CA, `--tls-insecure` skips verification, and without either the copy stops with exit 3 and says which flag to use.
  * Runs with the local redis-server (built with TLS) and openssl; skipped where either is missing.
  */
-import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasStackTrace, runCli } from './support/cli.js';
 import { findExecutable } from './support/executables.js';
@@ -12,9 +10,9 @@ import { freePorts } from './support/ports.js';
 import { startProcessServer } from './support/redis-process.js';
 import { digest, flushAll, startRedis, stopAll, type TestServer } from './support/servers.js';
 import { tempDir } from './support/temp-dir.js';
+import { makeCertificates, openssl } from './support/tls-certs.js';
 
 const redisServer = findExecutable('redis-server');
-const openssl = findExecutable('openssl');
 
 afterAll(stopAll);
 
@@ -25,52 +23,7 @@ describe.runIf(redisServer !== undefined && openssl !== undefined)('copy over TL
   let tlsUrl: string;
 
   beforeAll(async () => {
-    const run = (...args: string[]) => execFileSync(openssl!, args, { cwd: dir.path, stdio: 'ignore' });
-    run(
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-keyout',
-      'ca.key',
-      '-out',
-      'ca.pem',
-      '-days',
-      '2',
-      '-subj',
-      '/CN=migrate test CA',
-    );
-    run(
-      'req',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-keyout',
-      'server.key',
-      '-out',
-      'server.csr',
-      '-subj',
-      '/CN=127.0.0.1',
-    );
-    writeFileSync(dir.file('san.cnf'), 'subjectAltName=IP:127.0.0.1\n');
-    run(
-      'x509',
-      '-req',
-      '-in',
-      'server.csr',
-      '-CA',
-      'ca.pem',
-      '-CAkey',
-      'ca.key',
-      '-CAcreateserial',
-      '-out',
-      'server.pem',
-      '-days',
-      '2',
-      '-extfile',
-      'san.cnf',
-    );
+    const certs = makeCertificates(dir.path);
     const [tlsPort] = await freePorts(1);
     [secure, target] = await Promise.all([
       startProcessServer({
@@ -78,8 +31,8 @@ describe.runIf(redisServer !== undefined && openssl !== undefined)('copy over TL
         engine: 'redis-7.0',
         args: [
           ...['--tls-port', String(tlsPort), '--tls-auth-clients', 'no'],
-          ...['--tls-cert-file', dir.file('server.pem'), '--tls-key-file', dir.file('server.key')],
-          ...['--tls-ca-cert-file', dir.file('ca.pem')],
+          ...['--tls-cert-file', certs.cert, '--tls-key-file', certs.key],
+          ...['--tls-ca-cert-file', certs.ca],
         ],
       }),
       startRedis(),

@@ -1,7 +1,7 @@
 /**
  * The target write path: many keys per script call, one call per node. A node that refuses cross-slot script
- * writes still gets every key (one call each), and a full target stops the copy even when the first write of a
- * call would not itself be refused (DEL before HSET).
+ * writes still gets every key (calls per slot, keys declared), and a full target stops the copy even when the first
+ * write of a call would not itself be refused (DEL before HSET).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedFixtures } from '../fixtures/dataset.js';
@@ -40,7 +40,7 @@ describe('batched target writes', () => {
     writer.disconnect();
   }, 60_000);
 
-  it('falls back to one write per key when the target refuses cross-slot script writes', async () => {
+  it('falls back to declared keys, one slot per call, when the target refuses cross-slot script writes', async () => {
     const from = await openEndpoint({ role: 'source', url: source.url });
     const to = await openEndpoint({ role: 'target', url: cluster.url });
     try {

@@ -6,6 +6,7 @@ import type { CopyMode } from '../keys/options.js';
 import { throwIfFatal } from '../keys/outcome.js';
 import { holdsUserKeys, refuseSameServer, removeLeftoverTempKeys } from '../keys/preflight.js';
 import { addCounts, type CopyCounts, emptyCounts } from '../keys/tally.js';
+import { probeKeyRules } from '../redis/key-rules.js';
 import { dbsize } from '../redis/keyspace.js';
 import type { RedisPort } from '../redis/port.js';
 import { rateLimited } from '../redis/rate-limit.js';
@@ -46,6 +47,8 @@ export async function copyKeys(
   // Preflight reads (INFO, DBSIZE) are billed too: count from here.
   const commandsBefore = source.stats.commands - (resumed?.sourceCommands ?? 0);
   await refuseSameServer(source, target);
+  // Once, before any script call: how the target takes a call's keys (ElastiCache Serverless wants them declared).
+  await probeKeyRules(target);
   // --resume without a checkpoint starts over: the target may hold what a run killed before its first save wrote.
   if (!options.resume && options.onConflict === 'refuse' && (await holdsUserKeys(target))) {
     throw usageError(

@@ -1,7 +1,8 @@
-import type { Arg, Command, RedisPort, Reply } from '../redis/port.js';
-import { indexesByNode } from '../redis/routing.js';
-import { execScripts, scriptCommand } from '../redis/script-runner.js';
-import { writeBatchScript, writeKeyScript } from '../redis/scripts.js';
+import { keyRulesOf, keyRulesRefusal, learnBySlot } from '../redis/key-rules.js';
+import { type Arg, type Command, cmd, type RedisPort, type Reply } from '../redis/port.js';
+import { callGroups } from '../redis/routing.js';
+import { declaredScriptCommand, execScripts, scriptCommand } from '../redis/script-runner.js';
+import { writeBatchScript } from '../redis/scripts.js';
 import { releaseReply } from './batch-steps.js';
 import type { ConflictPolicy } from './options.js';
 
@@ -29,15 +30,21 @@ export const payloadBytes = (payload: Arg[]): number => {
  */
 const maxCallBytes = 512 * 1024;
 
-/** Targets that refused a cross-slot script write: they get one script call per key for the rest of the run. */
-const perKeyTargets = new WeakSet<RedisPort>();
-const slotRefusal = /non local key|do not hash to the same slot|CROSSSLOT/i;
+/** One call of a batch write: a script call for the keys at `indexes`, or a plain command for one key. */
+interface WriteCall {
+  command: Command;
+  indexes: number[];
+  /** A plain command: its reply is the key's, not an array of them. */
+  plain: boolean;
+}
 
 /**
- * Writes keys to the target, each atomically: one write-script call per node carries many keys, packed into one
- * argument, which costs the client and both ends far less than a command per key. Returns one reply
- * per write, in order. A node that will not let one script touch keys of several slots (ElastiCache Serverless,
- * a slot moving mid-run) gets its keys resent one script call each.
+ * Writes keys to the target, each atomically, and returns one reply per write, in order. On most targets one
+ * write-script call per node carries many keys, packed into one argument: far cheaper for the client and both ends
+ * than a command per key. Where the target wants each call's keys declared and in one slot (ElastiCache
+ * Serverless, src/redis/key-rules.ts), one call per slot, all pipelined, and a plain SET or RESTORE where one
+ * command is the whole write. A refusal that calls per slot avoid, seen on a target not known to need them,
+ * switches the target to them and resends what was refused.
  */
 export async function writeKeys(
   target: RedisPort,
@@ -45,8 +52,8 @@ export async function writeKeys(
   policy: ConflictPolicy,
 ): Promise<Reply[]> {
   if (writes.length === 0) return [];
-  if (perKeyTargets.has(target)) return writeEach(target, writes, policy);
-  const calls = packCalls(target, writes, policy);
+  const bySlot = keyRulesOf(target) === 'by-slot';
+  const calls = planCalls(target, writes, policy);
   const replies = await execScripts(
     target,
     calls.map((call) => call.command),
@@ -55,17 +62,17 @@ export async function writeKeys(
   const out: Reply[] = new Array(writes.length);
   const refused: number[] = [];
   calls.forEach((call, c) => {
-    const reply = replies[c];
+    const reply = replies[c] ?? null;
     call.indexes.forEach((index, j) => {
-      const one = Array.isArray(reply) ? (reply[j] ?? null) : (reply ?? null);
-      if (one instanceof Error && slotRefusal.test(one.message)) refused.push(index);
+      const one = call.plain || !Array.isArray(reply) ? reply : (reply[j] ?? null);
+      if (!bySlot && one instanceof Error && keyRulesRefusal(one)) refused.push(index);
       else out[index] = one;
     });
-    if (Array.isArray(reply)) releaseReply(reply);
+    if (Array.isArray(reply) && !call.plain) releaseReply(reply);
   });
   if (refused.length > 0) {
-    perKeyTargets.add(target);
-    const resent = await writeEach(
+    learnBySlot(target);
+    const resent = await writeKeys(
       target,
       refused.map((i) => writes[i]!),
       policy,
@@ -77,29 +84,28 @@ export async function writeKeys(
   return out;
 }
 
-/** Groups writes by owning node and packs each group into script calls of at most maxCallBytes. */
-function packCalls(
-  target: RedisPort,
-  writes: KeyWrite[],
-  policy: ConflictPolicy,
-): Array<{ command: Command; indexes: number[] }> {
-  const calls: Array<{ command: Command; indexes: number[] }> = [];
-  const byNode = indexesByNode(
+/** The calls that write `writes`: per node or per slot (callGroups), each at most maxCallBytes of payload. */
+function planCalls(target: RedisPort, writes: KeyWrite[], policy: ConflictPolicy): WriteCall[] {
+  const bySlot = keyRulesOf(target) === 'by-slot';
+  const calls: WriteCall[] = [];
+  const groups = callGroups(
     target,
     writes.map((write) => write.key),
   );
-  for (const indexes of byNode.values()) {
+  for (const { indexes } of groups) {
     let members: number[] = [];
     let bytes = 0;
     const flush = () => {
-      const blob = packWrites(members.map((index) => writes[index]!));
-      // Routed by its first key to the node that owns every key of the call; no key is declared (numkeys 0).
-      const command = scriptCommand(writeBatchScript, undefined, [policy, blob]);
-      calls.push({ command: { ...command, key: writes[members[0]!]!.key }, indexes: members });
+      if (members.length > 0) calls.push(scriptCall(writes, members, policy, bySlot));
       members = [];
       bytes = 0;
     };
     for (const index of indexes) {
+      const plain = bySlot && policy === 'replace' ? plainWrite(writes[index]!) : undefined;
+      if (plain) {
+        calls.push({ command: plain, indexes: [index], plain: true });
+        continue;
+      }
       const size = writes[index]!.bytes;
       if (members.length > 0 && bytes + size > maxCallBytes) flush();
       members.push(index);
@@ -108,6 +114,37 @@ function packCalls(
     flush();
   }
   return calls;
+}
+
+/**
+ * One write-script call for the writes at `members`, their keys declared where the target wants them (they share
+ * a slot then); otherwise routed by the first key to the node that owns them all, with no key declared.
+ */
+function scriptCall(
+  writes: KeyWrite[],
+  members: number[],
+  policy: ConflictPolicy,
+  declare: boolean,
+): WriteCall {
+  const keys = members.map((index) => writes[index]!.key);
+  const blob = packWrites(members.map((index) => writes[index]!));
+  const command = declare
+    ? declaredScriptCommand(writeBatchScript, keys, [policy, blob])
+    : { ...scriptCommand(writeBatchScript, undefined, [policy, blob]), key: keys[0]! };
+  return { command, indexes: members, plain: false };
+}
+
+/**
+ * The one plain command that replaces a key whole, where there is one: SET for a string, RESTORE for a DUMP
+ * payload, each with its absolute expiry. A key whose expiry passed on the target's clock meanwhile is dropped by
+ * the server and counted as copied (the batch already left out what had expired on the source's clock).
+ */
+function plainWrite({ key, type, expireAt, payload }: KeyWrite): Command | undefined {
+  const value = payload[0];
+  if (value === undefined) return undefined;
+  if (type === 'string') return cmd('SET', expireAt > 0 ? [key, value, 'PXAT', expireAt] : [key, value], key);
+  if (type === 'restore') return cmd('RESTORE', [key, expireAt, value, 'ABSTTL', 'REPLACE'], key);
+  return undefined;
 }
 
 /**
@@ -146,14 +183,3 @@ function packWrites(writes: readonly KeyWrite[]): Buffer {
 
 const fieldBytes = (field: Arg): number =>
   4 + (Buffer.isBuffer(field) ? field.length : Buffer.byteLength(String(field)));
-
-/** One write-script call per key. */
-function writeEach(target: RedisPort, writes: KeyWrite[], policy: ConflictPolicy): Promise<Reply[]> {
-  return execScripts(
-    target,
-    writes.map(({ key, type, expireAt, payload }) =>
-      scriptCommand(writeKeyScript, key, [type, expireAt, policy, ...payload]),
-    ),
-    [writeKeyScript],
-  );
-}

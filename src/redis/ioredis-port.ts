@@ -1,5 +1,7 @@
 import calculateSlot from 'cluster-key-slot';
 import { Cluster, type Redis } from 'ioredis';
+import { keyRulesOf } from './key-rules.js';
+import { LeanConnection } from './lean-connection.js';
 import type { Command, PortStats, RedisPort, Reply, Topology } from './port.js';
 import { applyReconnectPolicy, boundedReconnect, type ReconnectPolicy } from './reconnect.js';
 
@@ -10,6 +12,8 @@ export class IoredisPort implements RedisPort {
   readonly stats: PortStats = { commands: 0 };
   readonly topology: Topology;
   private closing: Promise<void> | undefined;
+  /** Lean connections by master, for servers that take one call per slot (see `pipeline`). */
+  private readonly leans = new Map<string, LeanConnection>();
 
   constructor(
     readonly client: Redis | Cluster,
@@ -54,7 +58,7 @@ export class IoredisPort implements RedisPort {
         const target = masters.get(owner);
         const batch = indexes.map((i) => commands[i]!);
         const results = target
-          ? await runPipeline(target, batch)
+          ? await this.pipeline(owner, target, batch)
           : batch.map(() => new Error('CLUSTERDOWN no node'));
         await Promise.all(
           results.map(async (reply, j) => {
@@ -71,6 +75,21 @@ export class IoredisPort implements RedisPort {
     return replies;
   }
 
+  /**
+   * One master's share of a pipeline. Where the server takes one call per slot (ElastiCache Serverless), a batch is
+   * a command per key, and ioredis's cost per command would dominate: such pipelines go through a lean connection.
+   */
+  private pipeline(owner: string, node: Redis, batch: Command[]): Promise<Reply[]> {
+    if (keyRulesOf(this) !== 'by-slot') return runPipeline(node, batch);
+    let lean = this.leans.get(owner);
+    if (!lean) {
+      const { host, port, tls, username, password } = node.options;
+      lean = new LeanConnection({ host: host ?? '127.0.0.1', port: port ?? 6379, tls, username, password });
+      this.leans.set(owner, lean);
+    }
+    return lean.exec(batch);
+  }
+
   keepReconnecting(): void {
     applyReconnectPolicy(this.client, { ...this.reconnect, attempts: Number.POSITIVE_INFINITY });
   }
@@ -82,6 +101,7 @@ export class IoredisPort implements RedisPort {
   }
 
   private async quit(): Promise<void> {
+    for (const lean of this.leans.values()) lean.close();
     // QUIT waits for the server; while reconnecting there is none to wait for, and QUIT would queue behind others.
     if (this.client.status !== 'ready') {
       this.client.disconnect();

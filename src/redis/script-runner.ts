@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { keyRulesOf } from './key-rules.js';
 import { type Arg, type Command, cmd, type RedisPort, type Reply } from './port.js';
 
 const shaOf = new Map<string, string>();
@@ -21,6 +22,21 @@ export function scriptCommand(script: string, key: Buffer | string | undefined, 
   return key === undefined
     ? cmd('EVALSHA', [sha1(script), 0, ...args])
     : cmd('EVALSHA', [sha1(script), 1, key, ...args], key);
+}
+
+/** EVALSHA declaring every key of `keys` (numkeys = their count), routed by the first. */
+export const declaredScriptCommand = (script: string, keys: Buffer[], args: Arg[]): Command =>
+  cmd('EVALSHA', [sha1(script), keys.length, ...keys, ...args], keys[0]);
+
+/**
+ * A script call over many keys, as the port's server takes them (src/redis/key-rules.ts): declared in KEYS before
+ * `args` ('by-slot'), or undeclared in ARGV after `args` ('by-node'). Scripts read them with `keyList` (scripts.ts).
+ * Either way the call is routed by its first key.
+ */
+export function keysScriptCommand(port: RedisPort, script: string, keys: Buffer[], args: Arg[]): Command {
+  return keyRulesOf(port) === 'by-slot'
+    ? declaredScriptCommand(script, keys, args)
+    : cmd('EVALSHA', [sha1(script), 0, ...args, ...keys], keys[0]);
 }
 
 /**

@@ -3,32 +3,48 @@ import { expireAtLua } from './expiry.js';
 /**
  * Lua scripts. Keys travel in ARGV (not KEYS) so one script call can read a whole SCAN batch from one node:
  * one billed source command for hundreds of keys. Lua strings are binary-safe, so values stay byte-exact.
+ * Scripts that also run on a target take their keys through `keyList`, declared where the server requires it.
  */
 
 /**
- * Reads a batch. ARGV: chunkLimit, maxInlineBytes, typeFilter (comma list or ''), key… .
+ * `keyList(fixed)`: the keys of the call. Declared (KEYS) where the server wants every key declared, one slot per
+ * call (ElastiCache Serverless); otherwise undeclared, in ARGV after the `fixed` arguments
+ * (src/redis/script-runner.ts keysScriptCommand sends them either way).
+ */
+export const keyListLua = `
+local function keyList(fixed)
+  if #KEYS > 0 then return KEYS end
+  local list = {}
+  for i = fixed + 1, #ARGV do list[#list + 1] = ARGV[i] end
+  return list
+end
+`;
+
+/**
+ * Reads a batch. ARGV: chunkLimit, maxInlineBytes, typeFilter (comma list or ''), then the keys (keyList).
  * Returns: nowMs, then per key: type, expireAt (absolute ms, -1 none, -2 gone: see expiry.ts), size, value (false
  * when too big to inline or filtered out).
  */
-export const readBatchScript = `${expireAtLua}
+export const readBatchScript = `${keyListLua}${expireAtLua}
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local limit = tonumber(ARGV[1])
 local maxBytes = tonumber(ARGV[2])
 local filter = ARGV[3]
+local keys = keyList(3)
 local types, expiries = {}, {}
 -- Every expiry first: where PTTL is the fallback it follows the clock, so reading values in between would skew it.
-for i = 4, #ARGV do
-  local ty = redis.call('TYPE', ARGV[i]).ok
+for i = 1, #keys do
+  local ty = redis.call('TYPE', keys[i]).ok
   if ty ~= 'none' and filter ~= '' and not string.find(',' .. filter .. ',', ',' .. ty .. ',', 1, true) then
     ty = 'filtered'
   end
   types[i] = ty
-  expiries[i] = (ty == 'none' or ty == 'filtered') and -2 or expireAt(ARGV[i], now)
+  expiries[i] = (ty == 'none' or ty == 'filtered') and -2 or expireAt(keys[i], now)
 end
 local out = {now}
-for i = 4, #ARGV do
-  local k, ty = ARGV[i], types[i]
+for i = 1, #keys do
+  local k, ty = keys[i], types[i]
   local size, val = 0, false
   if ty == 'string' then
     size = redis.call('STRLEN', k)

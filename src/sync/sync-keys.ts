@@ -8,6 +8,7 @@ import { estimateCostUsd } from '../keys/cost.js';
 import { defaultKeyCopyOptions } from '../keys/options.js';
 import { fatalReplyError, throwIfFatal } from '../keys/outcome.js';
 import { refuseSameServer, removeLeftoverTempKeys } from '../keys/preflight.js';
+import { probeKeyRules } from '../redis/key-rules.js';
 import type { RedisPort } from '../redis/port.js';
 import { rateLimited } from '../redis/rate-limit.js';
 import { isReserved } from '../redis/slot.js';
@@ -68,6 +69,8 @@ export async function syncKeys(
   const started = Date.now();
   const commandsBefore = source.stats.commands;
   await refuseSameServer(source, target);
+  // Once, before any script call: how the target takes a call's keys (ElastiCache Serverless wants them declared).
+  await probeKeyRules(target);
   await requireNotifications(source, options.configureNotifications);
   // A sync outlives outages (failover, maintenance): what fails meanwhile waits in the retry queue, so the
   // connections must come back whenever the servers do, never close for good and burn the queue into dead letters.

@@ -36,7 +36,7 @@ export async function compareKeys(
   signal?: AbortSignal,
 ): Promise<CompareOutcome> {
   const { options } = sides;
-  const look = await firstLook(sides, sourceNode, keys);
+  const look = await firstLook(sides, keys);
   const outcome: CompareOutcome = {
     checked: look.checked,
     vanished: look.vanished,
@@ -50,7 +50,6 @@ export async function compareKeys(
     await sleep(options.recheckMs, signal);
     const again = await readBoth(
       sides,
-      sourceNode,
       suspects.map((s) => s.key),
     );
     const still: Finding[] = [];

@@ -1,8 +1,8 @@
 import { displayKey } from '../redis/display.js';
 import { expireAtOf } from '../redis/expiry.js';
 import { asArray, asNumber, asText, type RedisPort, type Reply } from '../redis/port.js';
-import { groupByNode } from '../redis/routing.js';
-import { execScripts, scriptCommand } from '../redis/script-runner.js';
+import { callGroups } from '../redis/routing.js';
+import { execScripts, keysScriptCommand } from '../redis/script-runner.js';
 import { readBatchScript } from '../redis/scripts.js';
 
 /** Elements and bytes read for an example: enough to see the difference, never a whole big key. */
@@ -12,39 +12,39 @@ const maxShown = 160;
 
 /**
  * Short, printable descriptions of keys as one side holds them now (type, value preview, expiry), for the
- * examples of a report. null for a key that does not exist. One read per node, bounded in size.
+ * examples of a report. null for a key that does not exist. One bounded read per node (per slot where the server
+ * wants keys declared), all in one round trip.
  */
-export async function describeKeys(
-  port: RedisPort,
-  keys: Buffer[],
-  node?: string,
-): Promise<Array<string | null>> {
-  const shown = new Map<string, string | null>();
-  const groups = node === undefined ? [...groupByNode(port, keys)] : [[node, keys] as const];
-  await Promise.all(
-    groups.map(async ([at, group]) => {
-      const command = scriptCommand(readBatchScript, undefined, [
-        previewElements,
-        previewBytes,
-        '',
-        ...group,
-      ]);
-      const [reply] = await execScripts(port, [command], [readBatchScript], at);
-      const flat = asArray(reply);
-      group.forEach((key, i) => {
-        const type = asText(flat[1 + i * 4]);
-        const expiry = asNumber(flat[2 + i * 4]);
-        const size = asNumber(flat[3 + i * 4]);
-        const value = flat[4 + i * 4] ?? null;
-        const text =
-          reply instanceof Error
-            ? `unreadable: ${reply.message}`
-            : describe(type, size, value, expireAtOf(expiry));
-        shown.set(key.toString('latin1'), text);
-      });
-    }),
+export async function describeKeys(port: RedisPort, keys: Buffer[]): Promise<Array<string | null>> {
+  const groups = callGroups(port, keys);
+  const replies = await execScripts(
+    port,
+    groups.map(({ indexes }) =>
+      keysScriptCommand(
+        port,
+        readBatchScript,
+        indexes.map((i) => keys[i]!),
+        [previewElements, previewBytes, ''],
+      ),
+    ),
+    [readBatchScript],
   );
-  return keys.map((key) => shown.get(key.toString('latin1')) ?? null);
+  const shown: Array<string | null> = keys.map(() => null);
+  groups.forEach(({ indexes }, g) => {
+    const reply = replies[g];
+    const flat = asArray(reply);
+    indexes.forEach((index, i) => {
+      const type = asText(flat[1 + i * 4]);
+      const expiry = asNumber(flat[2 + i * 4]);
+      const size = asNumber(flat[3 + i * 4]);
+      const value = flat[4 + i * 4] ?? null;
+      shown[index] =
+        reply instanceof Error
+          ? `unreadable: ${reply.message}`
+          : describe(type, size, value, expireAtOf(expiry));
+    });
+  });
+  return shown;
 }
 
 function describe(type: string, size: number, value: Reply, expireAt: number): string | null {

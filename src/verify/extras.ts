@@ -1,39 +1,47 @@
 import { asNumber, call, cmd, type RedisPort } from '../redis/port.js';
-import { groupByNode } from '../redis/routing.js';
-import { execScripts, scriptCommand } from '../redis/script-runner.js';
+import { callGroups } from '../redis/routing.js';
+import { execScripts, keysScriptCommand } from '../redis/script-runner.js';
 import { sleep } from '../retry.js';
 import type { Finding } from './compare-keys.js';
 import { absent } from './key-state.js';
 import type { VerifySides } from './read-both.js';
 import { existsBatchScript } from './scripts.js';
 
-/** Which of `keys` exist on `port`: one script call per node holding them. */
+/** Which of `keys` exist on `port`: one script call per node holding them (per slot where keys must be declared). */
 export async function existing(port: RedisPort, keys: Buffer[]): Promise<Set<string>> {
-  const found = new Set<string>();
-  await Promise.all(
-    [...groupByNode(port, keys)].map(async ([node, group]) => {
-      const [reply] = await execScripts(
+  const groups = callGroups(port, keys);
+  const replies = await execScripts(
+    port,
+    groups.map(({ indexes }) =>
+      keysScriptCommand(
         port,
-        [scriptCommand(existsBatchScript, undefined, group)],
-        [existsBatchScript],
-        node,
-      );
-      if (reply instanceof Error) throw reply;
-      const flags = Buffer.isBuffer(reply) ? reply.toString('latin1') : '';
-      group.forEach((key, i) => {
-        if (flags[i] === '1') found.add(key.toString('latin1'));
-      });
-    }),
+        existsBatchScript,
+        indexes.map((i) => keys[i]!),
+        [],
+      ),
+    ),
+    [existsBatchScript],
   );
+  const found = new Set<string>();
+  groups.forEach(({ indexes }, g) => {
+    const reply = replies[g];
+    if (reply instanceof Error) throw reply;
+    const flags = Buffer.isBuffer(reply) ? reply.toString('latin1') : '';
+    indexes.forEach((index, i) => {
+      if (flags[i] === '1') found.add(keys[index]!.toString('latin1'));
+    });
+  });
   return found;
 }
 
 /**
- * The keys of `keys` that `port` does not hold. On a single node one EXISTS counts them first: when all are there
- * (the usual answer), that is the whole cost; otherwise `existing` says which.
+ * The keys of `keys` that `port` does not hold. On a standalone server one EXISTS counts them first: when all are
+ * there (the usual answer), that is the whole cost; otherwise `existing` says which. (A cluster of one node refuses
+ * a multi-key EXISTS across slots.)
  */
 async function absentFrom(port: RedisPort, keys: Buffer[]): Promise<Buffer[]> {
-  if (port.nodes().length === 1 && asNumber(await call(port, cmd('EXISTS', keys))) === keys.length) return [];
+  if (port.topology === 'standalone' && asNumber(await call(port, cmd('EXISTS', keys))) === keys.length)
+    return [];
   const found = await existing(port, keys);
   return keys.filter((key) => !found.has(key.toString('latin1')));
 }

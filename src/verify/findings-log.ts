@@ -34,10 +34,8 @@ export class FindingLog {
     }
     if (wanted.length === 0) return shown;
     const keys = wanted.map((f) => f.key);
-    const sourceNode = wanted[0]!.sourceNode;
-    const sameNode = wanted.every((f) => f.sourceNode === sourceNode) ? sourceNode : undefined;
     const [onSource, onTarget] = await Promise.all([
-      describeKeys(sides.source, keys, sameNode).catch(() => keys.map(() => null)),
+      describeKeys(sides.source, keys).catch(() => keys.map(() => null)),
       describeKeys(sides.target, keys).catch(() => keys.map(() => null)),
     ]);
     wanted.forEach((finding, i) => {

@@ -1,6 +1,7 @@
 import { expireAtOf } from '../redis/expiry.js';
 import { asNumber, asText, type RedisPort, type Reply } from '../redis/port.js';
-import { execScripts, scriptCommand } from '../redis/script-runner.js';
+import { callGroups } from '../redis/routing.js';
+import { execScripts, keysScriptCommand } from '../redis/script-runner.js';
 import type { VerifyOptions } from './options.js';
 import { rawBytes, rawElements, rawFingerprint } from './raw-digest.js';
 import { fingerprintBatchScript } from './scripts.js';
@@ -20,26 +21,40 @@ export interface KeyState {
 export const absent: KeyState = { type: 'none', expireAt: 0, size: 0, digest: '' };
 
 /**
- * Fingerprints keys on one node of one side with a single script call (one billed command for the batch).
- * Throws the reply error: the caller retries or fails the batch.
+ * Fingerprints keys with one script call per group of `callGroups` (one node, or one slot where keys must be
+ * declared), all sent in one round trip: one billed command per node for a source. Returns each key's state, in the
+ * order of `keys`. Throws a reply error: the caller retries or fails the batch.
  */
 export async function fingerprint(
   port: RedisPort,
-  node: string,
   keys: Buffer[],
   options: VerifyOptions,
 ): Promise<KeyState[]> {
   if (keys.length === 0) return [];
-  const command = scriptCommand(fingerprintBatchScript, undefined, [
-    options.chunkSize,
-    options.maxInlineBytes,
-    rawElements,
-    rawBytes,
-    ...keys,
-  ]);
-  const [reply] = await execScripts(port, [command], [fingerprintBatchScript], node);
-  if (reply instanceof Error) throw reply;
-  return parseFingerprints(Array.isArray(reply) ? reply : [], keys.length);
+  const groups = callGroups(port, keys);
+  const args = [options.chunkSize, options.maxInlineBytes, rawElements, rawBytes];
+  const replies = await execScripts(
+    port,
+    groups.map(({ indexes }) =>
+      keysScriptCommand(
+        port,
+        fingerprintBatchScript,
+        indexes.map((i) => keys[i]!),
+        args,
+      ),
+    ),
+    [fingerprintBatchScript],
+  );
+  const states: KeyState[] = new Array(keys.length);
+  groups.forEach(({ indexes }, g) => {
+    const reply = replies[g];
+    if (reply instanceof Error) throw reply;
+    const parsed = parseFingerprints(Array.isArray(reply) ? reply : [], indexes.length);
+    indexes.forEach((index, i) => {
+      states[index] = parsed[i]!;
+    });
+  });
+  return states;
 }
 
 function parseFingerprints(flat: Reply[], count: number): KeyState[] {

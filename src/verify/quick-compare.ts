@@ -1,9 +1,10 @@
 import { expireAtOf } from '../redis/expiry.js';
-import { asArray, asNumber, asText, type RedisPort } from '../redis/port.js';
-import { groupByNode } from '../redis/routing.js';
-import { execScripts, scriptCommand } from '../redis/script-runner.js';
+import { asArray, asNumber, asText, type Command, type RedisPort } from '../redis/port.js';
+import { callGroups } from '../redis/routing.js';
+import { execScripts, keysScriptCommand } from '../redis/script-runner.js';
 import { classify, expiryProblem } from './classify.js';
 import type { KeyState } from './key-state.js';
+import type { VerifyOptions } from './options.js';
 import { digestBigKeys, readBoth, type VerifySides } from './read-both.js';
 import type { Problem } from './report.js';
 import { batchDigestScript } from './scripts.js';
@@ -38,28 +39,24 @@ interface BatchDigest {
 }
 
 /**
- * The first compare of a batch: one digest per side (per target node for a cluster) over every key's type and
- * value, plus each key's expiry. When the digests agree, only expiries and big keys (digested in chunks) are left
- * to compare; when they differ, that group of keys is compared key by key. Exact either way: equal digests mean
+ * The first compare of a batch: one digest per side (per target node for a cluster, or per slot where the target
+ * wants keys declared) over every key's type and value, plus each key's expiry. When the digests agree, only
+ * expiries and big keys (digested in chunks) are left to compare; when they differ, that group of keys is compared
+ * key by key. Exact either way: equal digests mean
  * equal keys, and every key of a differing group gets the full compare.
  */
-export async function firstLook(sides: VerifySides, sourceNode: string, keys: Buffer[]): Promise<FirstLook> {
+export async function firstLook(sides: VerifySides, keys: Buffer[]): Promise<FirstLook> {
   const { source, target, options } = sides;
-  const groups = [...groupByNode(target, keys)].map(([node, group]) => ({ node, keys: group }));
+  const groups = callGroups(target, keys).map(({ indexes }) => indexes.map((i) => keys[i]!));
   // The source goes first: its types spare the target a TYPE call per key (the target's reads still prove them).
-  const onSource = await batchDigest(
-    source,
-    sourceNode,
-    groups.map((group) => group.keys),
-    '',
-    sides,
-  );
+  const onSource = (await runDigests(source, [digestCommand(source, groups, '', options)]))[0]!;
   let offset = 0;
-  const onTarget = await Promise.all(
+  const onTarget = await runDigests(
+    target,
     groups.map((group) => {
-      const hints = onSource.types.slice(offset, offset + group.keys.length);
-      offset += group.keys.length;
-      return batchDigest(target, group.node, [group.keys], hints, sides);
+      const hints = onSource.types.slice(offset, offset + group.length);
+      offset += group.length;
+      return digestCommand(target, [group], hints, options);
     }),
   );
 
@@ -81,7 +78,7 @@ export async function firstLook(sides: VerifySides, sourceNode: string, keys: Bu
   groups.forEach((group, g) => {
     const other = onTarget[g]!;
     const same = onSource.digests[g] === other.digests[0];
-    group.keys.forEach((key, j) => {
+    group.forEach((key, j) => {
       const index = at++;
       const expiry = onSource.expiries[index]!;
       if (expiry === -2) {
@@ -110,7 +107,7 @@ export async function firstLook(sides: VerifySides, sourceNode: string, keys: Bu
 
   look.oneByOne = oneByOne.length;
   const [states] = await Promise.all([
-    oneByOne.length > 0 ? readBoth(sides, sourceNode, oneByOne) : undefined,
+    oneByOne.length > 0 ? readBoth(sides, oneByOne) : undefined,
     digestBigKeys(sides, big.keys, big.source, big.target),
   ]);
   const record = (key: Buffer, source: KeyState, target: KeyState) => {
@@ -126,39 +123,38 @@ export async function firstLook(sides: VerifySides, sourceNode: string, keys: Bu
   return look;
 }
 
-async function batchDigest(
-  port: RedisPort,
-  node: string,
-  groups: Buffer[][],
-  hints: string,
-  sides: VerifySides,
-): Promise<BatchDigest> {
-  const { chunkSize, maxInlineBytes } = sides.options;
-  const command = scriptCommand(batchDigestScript, undefined, [
-    chunkSize,
-    maxInlineBytes,
+/** One batchDigestScript call over `groups` (a digest each); `hints` are the other side's type letters, or ''. */
+function digestCommand(port: RedisPort, groups: Buffer[][], hints: string, options: VerifyOptions): Command {
+  return keysScriptCommand(port, batchDigestScript, groups.flat(), [
+    options.chunkSize,
+    options.maxInlineBytes,
     hints,
     groups.length,
     ...groups.map((group) => group.length),
-    ...groups.flat(),
   ]);
-  const [reply] = await execScripts(port, [command], [batchDigestScript], node);
-  if (reply instanceof Error) throw reply;
-  const [, expiries, digests, big, unsupported, types] = asArray(reply);
-  const flatBig = asArray(big);
-  const bigKeys: BatchDigest['big'] = [];
-  for (let i = 0; i + 2 < flatBig.length; i += 3) {
-    bigKeys.push({
-      index: asNumber(flatBig[i]) - 1,
-      type: asText(flatBig[i + 1]),
-      size: asNumber(flatBig[i + 2]),
-    });
-  }
-  return {
-    expiries: asArray(expiries) as number[],
-    digests: asArray(digests).map(asText),
-    big: bigKeys,
-    unsupported: asNumber(unsupported),
-    types: asText(types),
-  };
+}
+
+/** Runs digest calls in one round trip; throws the first reply error. */
+async function runDigests(port: RedisPort, commands: Command[]): Promise<BatchDigest[]> {
+  const replies = await execScripts(port, commands, [batchDigestScript]);
+  return replies.map((reply) => {
+    if (reply instanceof Error) throw reply;
+    const [, expiries, digests, big, unsupported, types] = asArray(reply);
+    const flatBig = asArray(big);
+    const bigKeys: BatchDigest['big'] = [];
+    for (let i = 0; i + 2 < flatBig.length; i += 3) {
+      bigKeys.push({
+        index: asNumber(flatBig[i]) - 1,
+        type: asText(flatBig[i + 1]),
+        size: asNumber(flatBig[i + 2]),
+      });
+    }
+    return {
+      expiries: asArray(expiries) as number[],
+      digests: asArray(digests).map(asText),
+      big: bigKeys,
+      unsupported: asNumber(unsupported),
+      types: asText(types),
+    };
+  });
 }

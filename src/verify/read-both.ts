@@ -1,5 +1,4 @@
 import type { RedisPort } from '../redis/port.js';
-import { indexesByNode } from '../redis/routing.js';
 import { digestBigKey } from './big-digest.js';
 import { fingerprint, type KeyState } from './key-state.js';
 import type { VerifyOptions } from './options.js';
@@ -16,35 +15,15 @@ export interface PairedStates {
 }
 
 /**
- * Fingerprints the same keys on both sides at once: one script call on the source node that holds them, one per
- * target node. Keys that are big on both sides with the same type and size are then digested in chunks.
+ * Fingerprints the same keys on both sides at once: one script call per source node, one per target node (or per
+ * slot). Keys that are big on both sides with the same type and size are then digested in chunks.
  */
-export async function readBoth(
-  sides: VerifySides,
-  sourceNode: string,
-  keys: Buffer[],
-): Promise<PairedStates> {
+export async function readBoth(sides: VerifySides, keys: Buffer[]): Promise<PairedStates> {
   const { source, target, options } = sides;
-  const groups = [...indexesByNode(target, keys)];
-  const [sourceStates, targetParts] = await Promise.all([
-    fingerprint(source, sourceNode, keys, options),
-    Promise.all(
-      groups.map(([node, indexes]) =>
-        fingerprint(
-          target,
-          node,
-          indexes.map((i) => keys[i]!),
-          options,
-        ),
-      ),
-    ),
+  const [sourceStates, targetStates] = await Promise.all([
+    fingerprint(source, keys, options),
+    fingerprint(target, keys, options),
   ]);
-  const targetStates: KeyState[] = new Array(keys.length);
-  groups.forEach(([, indexes], g) => {
-    indexes.forEach((index, j) => {
-      targetStates[index] = targetParts[g]![j]!;
-    });
-  });
   await digestBigKeys(sides, keys, sourceStates, targetStates);
   return { source: sourceStates, target: targetStates };
 }

@@ -10,6 +10,8 @@ import { expireAtLua } from '../redis/expiry.js';
  * servers that print doubles differently (Redis < 7.2 vs ≥ 7.2, Valkey) agree on equal scores.
  */
 
+import { keyListLua } from '../redis/scripts.js';
+
 /** Shared Lua helpers: per-element digests, XOR accumulation, score normalisation. */
 const helpers = `
 local function lp(s) return #s .. ':' .. s end
@@ -73,31 +75,33 @@ end
 
 /**
  * Fingerprints a batch key by key (the compare of keys whose batch digests differed, and every re-check). ARGV:
- * limit (elements digested inline), maxInlineBytes (string bytes), rawElements, rawBytes, key… . Returns nowMs,
- * then per key: type, expireAt (absolute ms, -1 none, -2 gone: src/redis/expiry.ts), size, fingerprint. The fingerprint is the value itself for small keys (strings up to
+ * limit (elements digested inline), maxInlineBytes (string bytes), rawElements, rawBytes, then the keys (keyList).
+ * Returns nowMs, then per key: type, expireAt (absolute ms, -1 none, -2 gone: src/redis/expiry.ts), size,
+ * fingerprint. The fingerprint is the value itself for small keys (strings up to
  * rawBytes; hashes, sets, zsets, lists and streams up to rawElements, a stream as {entries, last ID and groups}),
  * a SHA1 digest computed here up to `limit` elements, and false for bigger keys, which are digested in chunks. Both
  * sides pick by size, so equal keys get the same kind.
  */
-export const fingerprintBatchScript = `${helpers}${expireAtLua}
+export const fingerprintBatchScript = `${helpers}${keyListLua}${expireAtLua}
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local limit = tonumber(ARGV[1])
 local maxBytes = tonumber(ARGV[2])
 local rawElements = tonumber(ARGV[3])
 local rawBytes = tonumber(ARGV[4])
+local keys = keyList(4)
 local types, expiries = {}, {}
 -- Every expiry first: where PTTL is the fallback it follows the clock, and digests take time.
-for i = 5, #ARGV do
-  local at = expireAt(ARGV[i], now)
+for i = 1, #keys do
+  local at = expireAt(keys[i], now)
   expiries[i] = at
-  types[i] = at == -2 and 'none' or redis.call('TYPE', ARGV[i]).ok
+  types[i] = at == -2 and 'none' or redis.call('TYPE', keys[i]).ok
 end
 -- Every redis.call costs the server about as much as a small value's bytes: lists, zsets and streams are read with
 -- a bounded range first, and their size is only asked for when that range is full.
 local out = {now}
-for i = 5, #ARGV do
-  local k = ARGV[i]
+for i = 1, #keys do
+  local k = keys[i]
   local ty = types[i]
   local size, digest = 0, false
   if ty == 'string' then
@@ -206,7 +210,8 @@ return redis.error_reply('ERR cannot digest type ' .. ty)
 
 /**
  * One digest per batch instead of one fingerprint per key: the fast path of a compare. ARGV: limit, maxBytes,
- * groups, the size of each group, key… (in group order). Returns {nowMs, {expireAt…}, {digest per group…},
+ * hints, groups, the size of each group, then the keys in group order (keyList). Returns {nowMs, {expireAt…},
+ * {digest per group…},
  * {index, type, size per big key…}, unsupported}. Both sides run it on the same keys in the same order (per target
  * node for a cluster), so equal digests mean equal keys and only each key's expiry is left to compare; a group whose
  * digests differ is compared key by key (fingerprintBatchScript).
@@ -220,14 +225,14 @@ return redis.error_reply('ERR cannot digest type ' .. ty)
  * and size only, and are listed for a digest in chunks. Pieces are folded into a running SHA1 past maxBytes, so
  * memory stays bounded. Hashing here costs the server less than sending the values costs the client.
  */
-export const batchDigestScript = `${helpers}${expireAtLua}
+export const batchDigestScript = `${helpers}${keyListLua}${expireAtLua}
 -- Numbers passed to redis.call are printed to strings on every call: range bounds stay strings.
 -- Past 3000 elements a key is digested in chunks: HMGET takes its fields through unpack, limited to 8000 values.
 local limitCount, maxCount = math.min(tonumber(ARGV[1]), 3000), tonumber(ARGV[2])
 local limit, maxBytes, hints = tostring(limitCount), ARGV[2], ARGV[3]
 local countPlusOne = tostring(limitCount + 1)
 local groups = tonumber(ARGV[4])
-local first = 5 + groups
+local keys = keyList(4 + groups)
 -- The source answers each key's type as one letter; the target takes them as hints and skips TYPE.
 local codes = {string = 's', hash = 'h', list = 'l', set = 'S', zset = 'z', stream = 'x', none = 'n'}
 local typeOf = {}
@@ -238,21 +243,20 @@ local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local expiries, types, hinted, found = {}, {}, {}, {}
 -- Every expiry first: where PTTL is the fallback it follows the clock.
-for i = first, #ARGV do
-  local n = i - first + 1
-  local at = expireAt(ARGV[i], now)
-  expiries[n] = at
+for i = 1, #keys do
+  local at = expireAt(keys[i], now)
+  expiries[i] = at
   if at == -2 then
     types[i] = 'none'
   else
-    local hint = not wantTypes and typeOf[string.byte(hints, n)]
+    local hint = not wantTypes and typeOf[string.byte(hints, i)]
     if hint then
       types[i], hinted[i] = hint, true
     else
-      types[i] = redis.call('TYPE', ARGV[i]).ok
+      types[i] = redis.call('TYPE', keys[i]).ok
     end
   end
-  if wantTypes then found[n] = codes[types[i]] or '?' end
+  if wantTypes then found[i] = codes[types[i]] or '?' end
 end
 -- Each element %q-quoted, in one string.format per 4000 elements (unpack's limit is 8000 values).
 local formats = {}
@@ -295,24 +299,24 @@ end
 local big, unsupported = {}, 0
 local function bigKey(i, ty, size)
   put('b', ty .. ':' .. size)
-  big[#big + 1] = i - first + 1
+  big[#big + 1] = i
   big[#big + 1] = ty
   big[#big + 1] = size
 end
 -- Hash fields or set members, sorted; nil for a key past the limit (then entered as big). These types have no
 -- bounded read, so their size is asked first.
 local function sorted(i, ty, sizeCommand, readCommand)
-  local size = redis.call(sizeCommand, ARGV[i])
+  local size = redis.call(sizeCommand, keys[i])
   if size > limitCount then
     bigKey(i, ty, size)
     return nil
   end
-  local items = redis.call(readCommand, ARGV[i])
+  local items = redis.call(readCommand, keys[i])
   table.sort(items)
   return items
 end
 local function encode(i)
-  local k, ty = ARGV[i], types[i]
+  local k, ty = keys[i], types[i]
   if ty == 'string' then
     local value = redis.call('GETRANGE', k, '0', maxBytes)
     if #value > maxCount then return bigKey(i, ty, redis.call('STRLEN', k)) end
@@ -355,13 +359,13 @@ local function encode(i)
   end
 end
 local digests = {}
-local i = first
+local i = 1
 for g = 1, groups do
   for _ = 1, tonumber(ARGV[4 + g]) do
     -- A hinted type is proven by its read command (each works on one type only); WRONGTYPE means the hint was
     -- wrong, and TYPE says what the key is. The failed read happens before anything is added to the digest.
     if not hinted[i] or pcall(encode, i) == false then
-      if hinted[i] then types[i] = redis.call('TYPE', ARGV[i]).ok end
+      if hinted[i] then types[i] = redis.call('TYPE', keys[i]).ok end
       encode(i)
     end
     i = i + 1
@@ -372,10 +376,11 @@ end
 return {now, expiries, digests, big, unsupported, table.concat(found)}
 `;
 
-/** Which keys exist. ARGV: key… . Returns a string of '1'/'0', one per key (one billed command per batch). */
-export const existsBatchScript = `
+/** Which keys exist. The keys (keyList), nothing else. Returns a string of '1'/'0', one per key (one billed command). */
+export const existsBatchScript = `${keyListLua}
+local keys = keyList(0)
 local out = {}
-for i = 1, #ARGV do out[i] = redis.call('EXISTS', ARGV[i]) == 1 and '1' or '0' end
+for i = 1, #keys do out[i] = redis.call('EXISTS', keys[i]) == 1 and '1' or '0' end
 return table.concat(out)
 `;
 

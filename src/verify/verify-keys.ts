@@ -4,6 +4,7 @@ import { estimateCostUsd } from '../keys/cost.js';
 import { fatalReplyError } from '../keys/outcome.js';
 import { refuseSameServer } from '../keys/preflight.js';
 import { scanPages } from '../keys/scanner.js';
+import { keyRulesOf, keyRulesRefusal, learnBySlot, probeKeyRules } from '../redis/key-rules.js';
 import type { RedisPort } from '../redis/port.js';
 import { rateLimited } from '../redis/rate-limit.js';
 import { isErrReply, retryBatch } from '../retry.js';
@@ -50,6 +51,8 @@ export async function verifyKeys(
   const commandsBefore = source.stats.commands;
   // A server compared with itself always "equals": a mistyped --target must not look like a proven copy.
   await refuseSameServer(source, target);
+  // Once, before any script call: how the target takes a call's keys (ElastiCache Serverless wants them declared).
+  await probeKeyRules(target);
   const sides: VerifySides = { source, target, options };
   const signal = run.signal;
   const [{ counts: sourceCounts, sizes: sourceSizes }, { counts: targetCounts }] = await Promise.all([
@@ -78,13 +81,13 @@ export async function verifyKeys(
     log.repairedAll(findings, await repairFindings(sides, findings, signal), examples);
   };
   const compareTask = (node: string, keys: Buffer[]) => async () => {
-    const outcome = await withRetries(() => compareKeys(sides, node, keys, signal), signal);
+    const outcome = await withRetries(() => compareKeys(sides, node, keys, signal), target, signal);
     addCompare(tally, outcome);
     await settle(outcome.findings);
     progress();
   };
   const extrasTask = (keys: Buffer[]) => async () => {
-    const outcome = await withRetries(() => findExtras(sides, keys, signal), signal);
+    const outcome = await withRetries(() => findExtras(sides, keys, signal), target, signal);
     addExtras(tally, outcome);
     await settle(outcome.findings);
     progress();
@@ -174,10 +177,19 @@ function addExtras(tally: { rechecked: number; targetScanned: number }, outcome:
   tally.targetScanned += outcome.scanned;
 }
 
-/** Retries a batch on transient trouble (reading is idempotent); what remains is one operator-facing error. */
-async function withRetries<T>(body: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+/**
+ * Retries a batch on transient trouble (reading is idempotent); what remains is one operator-facing error. A
+ * refusal that calls per slot avoid, from a target not known to need them, switches the target to them first.
+ */
+async function withRetries<T>(body: () => Promise<T>, target: RedisPort, signal?: AbortSignal): Promise<T> {
+  const stopped = () => signal?.aborted === true;
   try {
-    return await retryBatch(body, () => signal?.aborted === true, signal);
+    return await retryBatch(body, stopped, signal).catch((error: unknown) => {
+      if (!(error instanceof Error && keyRulesRefusal(error)) || keyRulesOf(target) === 'by-slot')
+        throw error;
+      learnBySlot(target);
+      return retryBatch(body, stopped, signal);
+    });
   } catch (error) {
     if (error instanceof MigrateError) throw error;
     const fatal = error instanceof Error ? fatalReplyError(error, 'source') : undefined;

@@ -1,9 +1,15 @@
-/** A 3-master cluster made of local server processes of one engine. */
+/** Redis Clusters made of local server processes of one engine: three masters, or one holding every slot. */
 import { execFile } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { Cluster, type ClusterOptions } from 'ioredis';
-import { type EngineBinaries, type EngineName, identifyEngine, type RunningEngine } from './engines.js';
+import {
+  type EngineBinaries,
+  type EngineName,
+  identifyEngine,
+  type RunningEngine,
+  requireEngine,
+} from './engines.js';
 import { freePorts } from './ports.js';
 import { startProcessServer } from './redis-process.js';
 import { track, untrack } from './registry.js';
@@ -116,4 +122,43 @@ function isComplete(info: string, nodeCount: number): boolean {
     field('cluster_slots_ok') === String(ALL_SLOTS) &&
     field('cluster_known_nodes') === String(nodeCount)
   );
+}
+
+/**
+ * One cluster-mode server holding all 16,384 slots: the cluster protocol with a single node, as ElastiCache
+ * Serverless shows itself (test/support/serverless-endpoint.ts puts one behind its front).
+ */
+export async function startOneNodeCluster(
+  engine: EngineName,
+  args: readonly string[] = [],
+): Promise<TestServer> {
+  const [busPort] = await freePorts(1);
+  const server = await startProcessServer({
+    binary: requireEngine(engine).server,
+    engine,
+    args: [
+      ...[
+        '--cluster-enabled',
+        'yes',
+        '--cluster-port',
+        String(busPort),
+        '--cluster-config-file',
+        'nodes.conf',
+      ],
+      // A node that never met another does not know its own address: CLUSTER SLOTS would name no host.
+      ...['--cluster-announce-ip', '127.0.0.1'],
+      ...args,
+    ],
+  });
+  const client = server.client();
+  try {
+    await client.call('CLUSTER', 'ADDSLOTSRANGE', '0', String(ALL_SLOTS - 1));
+    await waitForClusterOk([server]);
+    return server;
+  } catch (error) {
+    await server.stop();
+    throw error;
+  } finally {
+    client.disconnect();
+  }
 }

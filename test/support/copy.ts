@@ -4,15 +4,24 @@ import type { CopyReport } from '../../src/copy/report.js';
 import { openEndpoint } from '../../src/redis/connect.js';
 import type { RedisPort } from '../../src/redis/port.js';
 
+/** A target by URL, or a TLS endpoint with the CA that signed it (a ServerlessEndpoint is one). */
+export type TargetAddress = string | { url: string; ca?: string };
+
+/** Opens a target as the CLI would with --target and --tls-ca. */
+export const openTarget = (target: TargetAddress): Promise<RedisPort> =>
+  typeof target === 'string'
+    ? openEndpoint({ role: 'target', url: target })
+    : openEndpoint({ role: 'target', url: target.url, tlsCaFile: target.ca });
+
 /** Opens both ends, runs the copy engine in-process, and closes them. */
 export async function copyBetween(
   sourceUrl: string,
-  targetUrl: string,
+  targetAddress: TargetAddress,
   options: Partial<CopyOptions> & { checkpointFile: string },
   run: CopyRun = {},
 ): Promise<CopyReport> {
   const source = await openEndpoint({ role: 'source', url: sourceUrl });
-  const target = await openEndpoint({ role: 'target', url: targetUrl });
+  const target = await openTarget(targetAddress);
   try {
     return await copyKeys(source, target, { ...defaultCopyOptions, ...options }, run);
   } finally {

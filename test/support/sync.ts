@@ -148,7 +148,7 @@ export async function waitFor(
 /** Runs a sync while `body` writes; stops it once caught up; returns the report and the statuses seen. */
 export async function syncWhile(
   source: TestServer,
-  target: { url: string },
+  target: { url: string; ca?: string },
   body: (ctx: { statuses: SyncStatus[]; latest: () => SyncStatus | undefined }) => Promise<void>,
   options: Partial<SyncOptions> = {},
   /** Treat the source as Upstash (whose DUMP payloads ElastiCache refuses). */
@@ -158,7 +158,7 @@ export async function syncWhile(
 ) {
   const ports: RedisPort[] = [
     await openEndpoint({ role: 'source', url: source.url, upstash, reconnect }),
-    await openEndpoint({ role: 'target', url: target.url, reconnect }),
+    await openEndpoint({ role: 'target', url: target.url, tlsCaFile: target.ca, reconnect }),
   ];
   const statuses: SyncStatus[] = [];
   const stop = new AbortController();

@@ -2,16 +2,17 @@ import { openEndpoint } from '../../src/redis/connect.js';
 import { defaultVerifyOptions, type VerifyOptions } from '../../src/verify/options.js';
 import type { VerifyReport } from '../../src/verify/report.js';
 import { type VerifyRun, verifyKeys } from '../../src/verify/verify-keys.js';
+import { openTarget, type TargetAddress } from './copy.js';
 
 /** Opens both ends, runs the verify engine in-process, and closes them. */
 export async function verifyBetween(
   sourceUrl: string,
-  targetUrl: string,
+  targetAddress: TargetAddress,
   options: Partial<VerifyOptions> = {},
   run: VerifyRun = {},
 ): Promise<VerifyReport> {
   const source = await openEndpoint({ role: 'source', url: sourceUrl });
-  const target = await openEndpoint({ role: 'target', url: targetUrl });
+  const target = await openTarget(targetAddress);
   try {
     return await verifyKeys(source, target, { ...defaultVerifyOptions, ...options }, run);
   } finally {

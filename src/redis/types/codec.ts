@@ -2,10 +2,10 @@ import { type Arg, asArray, type RedisPort, type Reply } from '../port.js';
 
 export { asArray };
 
-/** Most arguments one request may carry: ElastiCache Serverless refuses 4,000 or more. */
+/** Most arguments one request may carry, its name included: ElastiCache Serverless refuses 4,000 or more. */
 export const maxRequestArgs = 3999;
-/** Room the write script's own arguments take (sha, numkeys, key, type, expiry, policy). */
-export const writeScriptOverhead = 6;
+/** Room the write script call takes besides its payload (EVALSHA, sha, numkeys, key, type, expiry, policy). */
+export const writeScriptOverhead = 7;
 
 /** Reads and writes one Redis type. Payloads are the write script's arguments after type, expiry and policy. */
 export interface TypeCodec {
