@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:net';
 /**
  * Distinct free TCP ports on 127.0.0.1, found by letting the OS pick (port 0) and releasing them.
  * All listeners are held open together so the ports are distinct; another process may still grab one
- * before our server binds it, so callers that can choose again (startRedis) retry on "in use".
+ * before our server binds it, so servers start through onFreePort, which chooses again.
  */
 export async function freePorts(count: number): Promise<number[]> {
   const servers = await Promise.all(Array.from({ length: count }, listenOnAnyPort));
@@ -22,4 +22,23 @@ function listenOnAnyPort(): Promise<Server> {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolve(server));
   });
+}
+
+/**
+ * Starts a server on `fixed`, or on a free port, choosing again when another process took that port between our
+ * probe and the server's bind. `start` cleans up after itself when it fails.
+ */
+export async function onFreePort<T>(
+  fixed: number | undefined,
+  start: (port: number) => Promise<T>,
+): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    const port = fixed ?? (await freePorts(1))[0]!;
+    try {
+      return await start(port);
+    } catch (error) {
+      const portTaken = String(error).includes('Address already in use');
+      if (!portTaken || fixed !== undefined || attempt >= 3) throw error;
+    }
+  }
 }
