@@ -1,9 +1,11 @@
-/** A 3-master Redis Cluster made of local redis-server processes. */
+/** A 3-master Redis Cluster, its nodes local processes or containers (see ClusterNodes). */
 import { execFile } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { Cluster, type ClusterOptions } from 'ioredis';
+import { product } from './engine-image.js';
 import { freePorts } from './ports.js';
+import { type ContainerServer, startContainerEngine } from './redis-container.js';
 import { startProcessServer } from './redis-process.js';
 import { track, untrack } from './registry.js';
 import type { TestCluster, TestServer } from './types.js';
@@ -12,33 +14,55 @@ const MASTERS = 3;
 const ALL_SLOTS = 16384;
 const READY_TIMEOUT_MS = 20_000;
 
-export async function startProcessCluster(serverBinary: string, cliBinary: string): Promise<TestCluster> {
+/** How one world starts cluster nodes and runs the engine's cli on them. */
+export interface ClusterNodes {
+  start(port: number, args: string[]): Promise<TestServer>;
+  /** Runs `<engine>-cli ...args` where it reaches the nodes (its exit must say whether it worked). */
+  cli(args: string[]): Promise<unknown>;
+}
+
+/** A cluster of local `serverBinary` processes, created with `cliBinary`. */
+export function startProcessCluster(serverBinary: string, cliBinary: string): Promise<TestCluster> {
+  return startClusterOf({
+    start: (port, args) => startProcessServer({ binary: serverBinary, engine: 'redis', port, args }),
+    cli: (args) => promisify(execFile)(cliBinary, args, { timeout: 30_000 }),
+  });
+}
+
+/** A cluster of `engine` containers (e.g. 'redis-7.0'), created with the cli in the first one. */
+export function startContainerCluster(engine: string): Promise<TestCluster> {
+  const nodes: ContainerServer[] = [];
+  return startClusterOf({
+    async start(port, args) {
+      const node = await startContainerEngine(engine, args, { port });
+      nodes.push(node);
+      return node;
+    },
+    cli: (args) => nodes[0]!.exec([`${product(engine)}-cli`, ...args]),
+  });
+}
+
+async function startClusterOf(world: ClusterNodes): Promise<TestCluster> {
   // The cluster bus defaults to port+10000, which overflows 65535 for OS-assigned ports (32768+),
   // so each node also gets an explicit --cluster-port.
   const ports = await freePorts(MASTERS * 2);
   const started = await Promise.allSettled(
     Array.from({ length: MASTERS }, (_, i) => {
       const port = ports[i]!;
-      return startProcessServer({
-        binary: serverBinary,
-        engine: 'redis',
-        port,
-        args: [
-          ...['--cluster-enabled', 'yes', '--cluster-port', String(ports[MASTERS + i])],
-          // Relative to --dir (the node's temp dir), so restart() finds its identity again.
-          ...['--cluster-config-file', `nodes-${port}.conf`, '--cluster-node-timeout', '5000'],
-        ],
-      });
+      return world.start(port, [
+        ...['--cluster-enabled', 'yes', '--cluster-port', String(ports[MASTERS + i])],
+        // Relative to the node's --dir, which outlives restart(), so the node finds its identity again.
+        ...['--cluster-config-file', `nodes-${port}.conf`, '--cluster-node-timeout', '5000'],
+      ]);
     }),
   );
   const nodes = started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
-  const cluster = new ProcessCluster(nodes);
+  const cluster = new NodesCluster(nodes);
   try {
     const failure = started.find((result) => result.status === 'rejected');
     if (failure) throw failure.reason;
     const addresses = nodes.map((node) => `${node.host}:${node.port}`);
-    const args = ['--cluster', 'create', ...addresses, '--cluster-replicas', '0', '--cluster-yes'];
-    await promisify(execFile)(cliBinary, args, { timeout: 30_000 });
+    await world.cli(['--cluster', 'create', ...addresses, '--cluster-replicas', '0', '--cluster-yes']);
     await waitForClusterOk(nodes);
     return cluster;
   } catch (error) {
@@ -47,7 +71,7 @@ export async function startProcessCluster(serverBinary: string, cliBinary: strin
   }
 }
 
-class ProcessCluster implements TestCluster {
+class NodesCluster implements TestCluster {
   readonly url: string;
   private readonly clients = new Set<Cluster>();
   private stopped = false;
