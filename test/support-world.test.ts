@@ -8,9 +8,11 @@ import { once } from 'node:events';
 import { hostname } from 'node:os';
 import { afterAll, describe, expect, it } from 'vitest';
 import { docker, isDeadRun, RUN_LABEL, removeContainers, runId } from './support/docker.js';
+import { startContainerCluster } from './support/cluster.js';
 import { BASE_ENGINE, engineImage } from './support/engine-image.js';
 import { freePorts } from './support/ports.js';
 import { waitUntilReady } from './support/ready.js';
+import { startContainerEngine } from './support/redis-container.js';
 import { startCluster, startRedis, stopAll, type TestServer, testWorld } from './support/servers.js';
 
 const world = await testWorld();
@@ -83,6 +85,32 @@ describe.runIf(world === 'containers')('containers of a run', () => {
     await server.stop();
     expect((await labelled(runId())).length).toBe(ours.length - 1);
   });
+
+  it('run every engine whose image was built as that engine, standalone and as a cluster', async () => {
+    const { dockerode } = (await docker()).container;
+    const images = await dockerode.listImages({ filters: { reference: ['migrate-test/*'] } });
+    // migrate-test/valkey:8.1 holds the engine valkey-8.1
+    const engines = images
+      .flatMap((image) => image.RepoTags ?? [])
+      .map((tag) => tag.replace('migrate-test/', '').replace(':', '-'));
+    expect(engines).toContain(BASE_ENGINE);
+    for (const engine of engines) {
+      const [product, version] = engine.split('-') as [string, string];
+      const [server, cluster] = await Promise.all([
+        startContainerEngine(engine),
+        startContainerCluster(engine),
+      ]);
+      for (const node of [server, ...cluster.nodes]) {
+        const client = node.client();
+        const info = await client.info('server');
+        client.disconnect();
+        expect(new RegExp(`${product}_version:(\\S+)`).exec(info)?.[1], engine).toMatch(
+          new RegExp(`^${version}\\.`),
+        );
+      }
+      await Promise.all([server.stop(), cluster.stop()]);
+    }
+  }, 120_000);
 
   it('of a killed run are removed at the next start; those of a live run stay', async () => {
     const [port] = await freePorts(1);
