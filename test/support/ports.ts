@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:net';
 /**
  * Distinct free TCP ports on 127.0.0.1, found by letting the OS pick (port 0) and releasing them.
  * All listeners are held open together so the ports are distinct; another process may still grab one
- * before our server binds it, so servers start through onFreePort, which chooses again.
+ * before our server binds it, so servers start through startOnFreePort, which chooses again.
  */
 export async function freePorts(count: number): Promise<number[]> {
   const servers = await Promise.all(Array.from({ length: count }, listenOnAnyPort));
@@ -24,19 +24,27 @@ function listenOnAnyPort(): Promise<Server> {
   });
 }
 
+/** A server that can be started, and stopped after a failed start. */
+export interface Startable {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
 /**
- * Starts a server on `fixed`, or on a free port, choosing again when another process took that port between our
- * probe and the server's bind. `start` cleans up after itself when it fails.
+ * Creates a server for `fixed` or a free port and starts it; when another process took the port between our probe
+ * and the server's bind, stops it and chooses again.
  */
-export async function onFreePort<T>(
+export async function startOnFreePort<S extends Startable>(
   fixed: number | undefined,
-  start: (port: number) => Promise<T>,
-): Promise<T> {
+  create: (port: number) => S | Promise<S>,
+): Promise<S> {
   for (let attempt = 1; ; attempt++) {
-    const port = fixed ?? (await freePorts(1))[0]!;
+    const server = await create(fixed ?? (await freePorts(1))[0]!);
     try {
-      return await start(port);
+      await server.start();
+      return server;
     } catch (error) {
+      await server.stop();
       const portTaken = String(error).includes('Address already in use');
       if (!portTaken || fixed !== undefined || attempt >= 3) throw error;
     }

@@ -9,7 +9,7 @@ import type { Redis, RedisOptions } from 'ioredis';
 import { Connections } from './connections.js';
 import { docker, imageExists, RUN_LABEL, runId } from './docker.js';
 import { engineImage, product } from './engine-image.js';
-import { onFreePort } from './ports.js';
+import { startOnFreePort } from './ports.js';
 import { waitUntilReady } from './ready.js';
 import { track, untrack } from './registry.js';
 import type { TestServer } from './types.js';
@@ -34,16 +34,7 @@ export function startContainerEngine(
   args: readonly string[] = [],
   options: { port?: number } = {},
 ): Promise<ContainerServer> {
-  return onFreePort(options.port, async (port) => {
-    const server = await ContainerServer.create(engine, port, args);
-    try {
-      await server.start();
-      return server;
-    } catch (error) {
-      await server.stop();
-      throw error;
-    }
-  });
+  return startOnFreePort(options.port, (port) => ContainerServer.create(engine, port, args));
 }
 
 export class ContainerServer implements TestServer {

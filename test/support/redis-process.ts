@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis, RedisOptions } from 'ioredis';
 import { Connections } from './connections.js';
-import { onFreePort } from './ports.js';
+import { startOnFreePort } from './ports.js';
 import { waitUntilReady } from './ready.js';
 import { track, untrack } from './registry.js';
 import type { TestServer } from './types.js';
@@ -26,16 +26,7 @@ const HOST = '127.0.0.1';
 const STOP_GRACE_MS = 3_000;
 
 export function startProcessServer(options: ProcessServerOptions): Promise<TestServer> {
-  return onFreePort(options.port, async (port) => {
-    const server = new ProcessServer(options, port);
-    try {
-      await server.start();
-      return server;
-    } catch (error) {
-      await server.stop();
-      throw error;
-    }
-  });
+  return startOnFreePort(options.port, (port) => new ProcessServer(options, port));
 }
 
 class ProcessServer implements TestServer {
