@@ -93,6 +93,11 @@ export class ContainerServer implements TestServer {
     }
   }
 
+  /** The container's id, as Docker lists it. */
+  get id(): string {
+    return this.container.id;
+  }
+
   client(options: RedisOptions = {}): Redis {
     return this.connections.open(options);
   }
