@@ -1,22 +1,18 @@
 /**
  * TLS endpoints: a redis-server with a certificate from a private CA (made here with openssl). `--tls-ca` trusts the
  * CA, `--tls-insecure` skips verification, and without either the copy stops with exit 3 and says which flag to use.
- * Runs with the local redis-server (built with TLS) and openssl; skipped where either is missing.
+ * The TLS server is the harness's Redis 7.0 (built with TLS) in either world; skipped where openssl is missing.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasStackTrace, runCli } from './support/cli.js';
-import { findExecutable } from './support/executables.js';
 import { freePorts } from './support/ports.js';
-import { startProcessServer } from './support/redis-process.js';
 import { digest, flushAll, startRedis, stopAll, type TestServer } from './support/servers.js';
 import { tempDir } from './support/temp-dir.js';
 import { makeCertificates, openssl } from './support/tls-certs.js';
 
-const redisServer = findExecutable('redis-server');
-
 afterAll(stopAll);
 
-describe.runIf(redisServer !== undefined && openssl !== undefined)('copy over TLS', () => {
+describe.runIf(openssl !== undefined)('copy over TLS', () => {
   const dir = tempDir();
   let secure: TestServer;
   let target: TestServer;
@@ -26,9 +22,7 @@ describe.runIf(redisServer !== undefined && openssl !== undefined)('copy over TL
     const certs = makeCertificates(dir.path);
     const [tlsPort] = await freePorts(1);
     [secure, target] = await Promise.all([
-      startProcessServer({
-        binary: redisServer!,
-        engine: 'redis-7.0',
+      startRedis({
         args: [
           ...['--tls-port', String(tlsPort), '--tls-auth-clients', 'no'],
           ...['--tls-cert-file', certs.cert, '--tls-key-file', certs.key],

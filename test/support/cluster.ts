@@ -1,4 +1,4 @@
-/** Redis Clusters made of local server processes of one engine: three masters, or one holding every slot. */
+/** Clusters of one engine: three masters (local processes or containers, see ClusterNodes), or one node holding every slot. */
 import { execFile } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
@@ -6,11 +6,12 @@ import { Cluster, type ClusterOptions } from 'ioredis';
 import {
   type EngineBinaries,
   type EngineName,
-  identifyEngine,
+  productOf,
   type RunningEngine,
   requireEngine,
 } from './engines.js';
 import { freePorts } from './ports.js';
+import { type ContainerServer, startContainerEngine } from './redis-container.js';
 import { startProcessServer } from './redis-process.js';
 import { track, untrack } from './registry.js';
 import type { TestCluster, TestServer } from './types.js';
@@ -19,36 +20,55 @@ const MASTERS = 3;
 const ALL_SLOTS = 16384;
 const READY_TIMEOUT_MS = 20_000;
 
-export async function startProcessCluster(
-  engine: EngineName,
-  binaries: EngineBinaries,
-): Promise<TestCluster> {
+/** How one world starts cluster nodes and runs the engine's cli on them. */
+export interface ClusterNodes {
+  start(port: number, args: string[]): Promise<TestServer>;
+  /** Runs `<product>-cli ...args` where it reaches the nodes (its exit must say whether it worked). */
+  cli(args: string[]): Promise<unknown>;
+}
+
+/** A cluster of local `engine` processes, created with its cli. */
+export function startProcessCluster(engine: EngineName, binaries: EngineBinaries): Promise<TestCluster> {
+  return startClusterOf({
+    start: (port, args) => startProcessServer({ binary: binaries.server, engine, port, args }),
+    cli: (args) => promisify(execFile)(binaries.cli, args, { timeout: 30_000 }),
+  });
+}
+
+/** A cluster of `engine` containers (e.g. 'valkey-8.1'), created with the cli in the first one. */
+export function startContainerCluster(engine: EngineName): Promise<TestCluster> {
+  const nodes: ContainerServer[] = [];
+  return startClusterOf({
+    async start(port, args) {
+      const node = await startContainerEngine(engine, args, { port });
+      nodes.push(node);
+      return node;
+    },
+    cli: (args) => nodes[0]!.exec([`${productOf(engine)}-cli`, ...args]),
+  });
+}
+
+async function startClusterOf(world: ClusterNodes): Promise<TestCluster> {
   // The cluster bus defaults to port+10000, which overflows 65535 for OS-assigned ports (32768+),
   // so each node also gets an explicit --cluster-port.
   const ports = await freePorts(MASTERS * 2);
   const started = await Promise.allSettled(
     Array.from({ length: MASTERS }, (_, i) => {
       const port = ports[i]!;
-      return startProcessServer({
-        binary: binaries.server,
-        engine,
-        port,
-        args: [
-          ...['--cluster-enabled', 'yes', '--cluster-port', String(ports[MASTERS + i])],
-          // Relative to --dir (the node's temp dir), so restart() finds its identity again.
-          ...['--cluster-config-file', `nodes-${port}.conf`, '--cluster-node-timeout', '5000'],
-        ],
-      });
+      return world.start(port, [
+        ...['--cluster-enabled', 'yes', '--cluster-port', String(ports[MASTERS + i])],
+        // Relative to the node's --dir, which outlives restart(), so the node finds its identity again.
+        ...['--cluster-config-file', `nodes-${port}.conf`, '--cluster-node-timeout', '5000'],
+      ]);
     }),
   );
   const nodes = started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
-  const cluster = new ProcessCluster(nodes, engine, binaries);
+  const cluster = new NodesCluster(nodes);
   try {
     const failure = started.find((result) => result.status === 'rejected');
     if (failure) throw failure.reason;
     const addresses = nodes.map((node) => `${node.host}:${node.port}`);
-    const args = ['--cluster', 'create', ...addresses, '--cluster-replicas', '0', '--cluster-yes'];
-    await promisify(execFile)(binaries.cli, args, { timeout: 30_000 });
+    await world.cli(['--cluster', 'create', ...addresses, '--cluster-replicas', '0', '--cluster-yes']);
     await waitForClusterOk(nodes);
     return cluster;
   } catch (error) {
@@ -57,20 +77,19 @@ export async function startProcessCluster(
   }
 }
 
-class ProcessCluster implements TestCluster {
+class NodesCluster implements TestCluster {
   readonly url: string;
-  readonly engine: RunningEngine;
   private readonly clients = new Set<Cluster>();
   private stopped = false;
 
-  constructor(
-    readonly nodes: readonly TestServer[],
-    engine: EngineName,
-    binaries: EngineBinaries,
-  ) {
+  constructor(readonly nodes: readonly TestServer[]) {
     this.url = nodes[0]?.url ?? '';
-    this.engine = identifyEngine(engine, binaries.server);
     track(this);
+  }
+
+  /** What the nodes run (all started from one engine); read only of a cluster that started. */
+  get engine(): RunningEngine {
+    return this.nodes[0]!.engine;
   }
 
   client(options: ClusterOptions = {}): Cluster {

@@ -6,9 +6,10 @@ import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Redis, type RedisOptions } from 'ioredis';
+import type { Redis, RedisOptions } from 'ioredis';
+import { Connections } from './connections.js';
 import { type EngineName, identifyEngine } from './engines.js';
-import { freePorts } from './ports.js';
+import { startOnFreePort } from './ports.js';
 import { waitUntilReady } from './ready.js';
 import { track, untrack } from './registry.js';
 import type { TestServer } from './types.js';
@@ -26,20 +27,8 @@ export interface ProcessServerOptions {
 const HOST = '127.0.0.1';
 const STOP_GRACE_MS = 3_000;
 
-export async function startProcessServer(options: ProcessServerOptions): Promise<TestServer> {
-  for (let attempt = 1; ; attempt++) {
-    const port = options.port ?? (await freePorts(1))[0]!;
-    const server = new ProcessServer(options, port);
-    try {
-      await server.start();
-      return server;
-    } catch (error) {
-      await server.stop();
-      // Another process took the port between our probe and the bind: pick another one.
-      const portTaken = String(error).includes('Address already in use');
-      if (!portTaken || options.port !== undefined || attempt >= 3) throw error;
-    }
-  }
+export function startProcessServer(options: ProcessServerOptions): Promise<TestServer> {
+  return startOnFreePort(options.port, (port) => new ProcessServer(options, port));
 }
 
 class ProcessServer implements TestServer {
@@ -48,8 +37,7 @@ class ProcessServer implements TestServer {
   readonly url: string;
   private readonly dir = mkdtempSync(join(tmpdir(), 'migrate-test-redis-'));
   private readonly args: string[];
-  private readonly password: string | undefined;
-  private readonly clients = new Set<Redis>();
+  private readonly connections: Connections;
   private child: ChildProcess | undefined;
   private stderr = '';
   private stopped = false;
@@ -60,10 +48,8 @@ class ProcessServer implements TestServer {
   ) {
     this.engine = identifyEngine(options.engine, options.binary);
     const extra = options.args ?? [];
-    const passwordAt = extra.indexOf('--requirepass');
-    this.password = passwordAt >= 0 ? extra[passwordAt + 1] : undefined;
-    const auth = this.password === undefined ? '' : `:${encodeURIComponent(this.password)}@`;
-    this.url = `redis://${auth}${HOST}:${port}`;
+    this.connections = new Connections(HOST, port, extra);
+    this.url = this.connections.url;
     // No persistence: tests must not leave dump files behind, and restart() means "lost everything".
     this.args = [
       ...['--port', String(port), '--bind', HOST, '--save', '', '--appendonly', 'no'],
@@ -92,10 +78,7 @@ class ProcessServer implements TestServer {
   }
 
   client(options: RedisOptions = {}): Redis {
-    const client = new Redis({ host: HOST, port: this.port, password: this.password, ...options });
-    this.clients.add(client);
-    client.once('end', () => this.clients.delete(client));
-    return client;
+    return this.connections.open(options);
   }
 
   async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
@@ -116,7 +99,7 @@ class ProcessServer implements TestServer {
     if (this.stopped) return;
     this.stopped = true;
     untrack(this);
-    for (const client of this.clients) client.disconnect();
+    this.connections.closeAll();
     if (this.child) await terminate(this.child);
     await rm(this.dir, { recursive: true, force: true });
   }

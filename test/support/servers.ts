@@ -1,14 +1,15 @@
 /**
- * Real servers for integration tests, of any engine in engines.ts (Redis 7.0 by default). In the 'containers' world
- * (a Docker engine answers) standalone servers are testcontainers; otherwise they are local server processes on free
- * ports. The cluster is always made of local processes. Call stopAll() in afterAll.
+ * Real servers for integration tests, of any engine in engines.ts (Redis 7.0 by default). In the 'containers' world (a
+ * Docker engine answers, with the images of scripts/test-world.sh) servers and cluster nodes are containers on the
+ * host's network; otherwise they are local server processes (placement.ts says which, per engine). Both listen on free
+ * ports of 127.0.0.1. Call stopAll() in afterAll.
  */
-import { startProcessCluster } from './cluster.js';
-import { DEFAULT_ENGINE, type EngineName, productOf, requireEngine, resolveEngine } from './engines.js';
-import { startContainerServer } from './redis-container.js';
+import { startContainerCluster, startProcessCluster } from './cluster.js';
+import { type EngineName, requireEngine } from './engines.js';
+import { placeEngine } from './placement.js';
+import { startContainerEngine } from './redis-container.js';
 import { startProcessServer } from './redis-process.js';
 import type { TestCluster, TestServer } from './types.js';
-import { testWorld } from './world.js';
 
 export { combineDigests, type DigestTarget, digest, expiries, flushAll, xorHex } from './digest.js';
 export {
@@ -30,29 +31,17 @@ export interface StartOptions {
   args?: string[];
 }
 
-const IMAGES: Record<EngineName, string> = {
-  'redis-7.0': 'redis:7.0',
-  'valkey-8.1': 'valkey/valkey:8.1',
-  'redis-8.0': 'redis:8.0',
-};
-
 /** One server of the wanted engine (or its announced fallback); `server.engine` tells which one runs. */
 export async function startServer(opts: StartOptions = {}): Promise<TestServer> {
-  if ((await testWorld()) === 'containers') {
-    const name = opts.engine ?? DEFAULT_ENGINE;
-    const image = IMAGES[name];
-    const product = productOf(name);
-    const engine = { name, product, version: image.split(':')[1]! };
-    return startContainerServer({ image, binary: `${product}-server`, engine, args: opts.args });
-  }
-  const engine = resolveEngine(opts.engine);
+  const { engine, container } = await placeEngine(opts.engine);
+  if (container) return startContainerEngine(engine, opts.args);
   return startProcessServer({ engine, binary: requireEngine(engine).server, args: opts.args });
 }
 
-/** A 3-master cluster of local server processes of one engine (in both worlds), all slots assigned. */
+/** A 3-master cluster of one engine (or its announced fallback), placed like startServer; all slots assigned. */
 export async function startCluster(opts: Pick<StartOptions, 'engine'> = {}): Promise<TestCluster> {
-  await testWorld(); // says which world is in use, once, like the other entry points
-  const engine = resolveEngine(opts.engine);
+  const { engine, container } = await placeEngine(opts.engine);
+  if (container) return startContainerCluster(engine);
   return startProcessCluster(engine, requireEngine(engine));
 }
 
