@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { keyRulesOf } from './key-rules.js';
 import { type Arg, type Command, cmd, type RedisPort, type Reply } from './port.js';
+import { callGroups } from './routing.js';
 
 const shaOf = new Map<string, string>();
 const bodyOf = new Map<string, string>();
@@ -70,4 +71,27 @@ export async function execScripts(
     replies[index] = resent[j] ?? null;
   });
   return replies;
+}
+
+/**
+ * Runs `script` over `keys`, one call per group of callGroups (a node, or a slot where keys must be declared), all
+ * in one round trip. Returns each group (indexes into `keys`) with its call's reply, in order.
+ */
+export async function scriptPerGroup(
+  port: RedisPort,
+  script: string,
+  keys: readonly Buffer[],
+  args: Arg[],
+): Promise<Array<{ indexes: number[]; reply: Reply }>> {
+  const groups = callGroups(port, keys);
+  const commands = groups.map(({ indexes }) =>
+    keysScriptCommand(
+      port,
+      script,
+      indexes.map((i) => keys[i]!),
+      args,
+    ),
+  );
+  const replies = await execScripts(port, commands, [script]);
+  return groups.map(({ indexes }, g) => ({ indexes, reply: replies[g] ?? null }));
 }

@@ -1,8 +1,7 @@
 import { displayKey } from '../redis/display.js';
 import { expireAtOf } from '../redis/expiry.js';
 import { asArray, asNumber, asText, type RedisPort, type Reply } from '../redis/port.js';
-import { callGroups } from '../redis/routing.js';
-import { execScripts, keysScriptCommand } from '../redis/script-runner.js';
+import { scriptPerGroup } from '../redis/script-runner.js';
 import { readBatchScript } from '../redis/scripts.js';
 
 /** Elements and bytes read for an example: enough to see the difference, never a whole big key. */
@@ -16,22 +15,9 @@ const maxShown = 160;
  * wants keys declared), all in one round trip.
  */
 export async function describeKeys(port: RedisPort, keys: Buffer[]): Promise<Array<string | null>> {
-  const groups = callGroups(port, keys);
-  const replies = await execScripts(
-    port,
-    groups.map(({ indexes }) =>
-      keysScriptCommand(
-        port,
-        readBatchScript,
-        indexes.map((i) => keys[i]!),
-        [previewElements, previewBytes, ''],
-      ),
-    ),
-    [readBatchScript],
-  );
+  const calls = await scriptPerGroup(port, readBatchScript, keys, [previewElements, previewBytes, '']);
   const shown: Array<string | null> = keys.map(() => null);
-  groups.forEach(({ indexes }, g) => {
-    const reply = replies[g];
+  for (const { indexes, reply } of calls) {
     const flat = asArray(reply);
     indexes.forEach((index, i) => {
       const type = asText(flat[1 + i * 4]);
@@ -43,7 +29,7 @@ export async function describeKeys(port: RedisPort, keys: Buffer[]): Promise<Arr
           ? `unreadable: ${reply.message}`
           : describe(type, size, value, expireAtOf(expiry));
     });
-  });
+  }
   return shown;
 }
 

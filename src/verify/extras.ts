@@ -1,6 +1,5 @@
 import { asNumber, call, cmd, type RedisPort } from '../redis/port.js';
-import { callGroups } from '../redis/routing.js';
-import { execScripts, keysScriptCommand } from '../redis/script-runner.js';
+import { scriptPerGroup } from '../redis/script-runner.js';
 import { sleep } from '../retry.js';
 import type { Finding } from './compare-keys.js';
 import { absent } from './key-state.js';
@@ -9,28 +8,14 @@ import { existsBatchScript } from './scripts.js';
 
 /** Which of `keys` exist on `port`: one script call per node holding them (per slot where keys must be declared). */
 export async function existing(port: RedisPort, keys: Buffer[]): Promise<Set<string>> {
-  const groups = callGroups(port, keys);
-  const replies = await execScripts(
-    port,
-    groups.map(({ indexes }) =>
-      keysScriptCommand(
-        port,
-        existsBatchScript,
-        indexes.map((i) => keys[i]!),
-        [],
-      ),
-    ),
-    [existsBatchScript],
-  );
   const found = new Set<string>();
-  groups.forEach(({ indexes }, g) => {
-    const reply = replies[g];
+  for (const { indexes, reply } of await scriptPerGroup(port, existsBatchScript, keys, [])) {
     if (reply instanceof Error) throw reply;
     const flags = Buffer.isBuffer(reply) ? reply.toString('latin1') : '';
     indexes.forEach((index, i) => {
       if (flags[i] === '1') found.add(keys[index]!.toString('latin1'));
     });
-  });
+  }
   return found;
 }
 

@@ -1,7 +1,6 @@
 import { expireAtOf } from '../redis/expiry.js';
 import { asNumber, asText, type RedisPort, type Reply } from '../redis/port.js';
-import { callGroups } from '../redis/routing.js';
-import { execScripts, keysScriptCommand } from '../redis/script-runner.js';
+import { scriptPerGroup } from '../redis/script-runner.js';
 import type { VerifyOptions } from './options.js';
 import { rawBytes, rawElements, rawFingerprint } from './raw-digest.js';
 import { fingerprintBatchScript } from './scripts.js';
@@ -31,29 +30,15 @@ export async function fingerprint(
   options: VerifyOptions,
 ): Promise<KeyState[]> {
   if (keys.length === 0) return [];
-  const groups = callGroups(port, keys);
   const args = [options.chunkSize, options.maxInlineBytes, rawElements, rawBytes];
-  const replies = await execScripts(
-    port,
-    groups.map(({ indexes }) =>
-      keysScriptCommand(
-        port,
-        fingerprintBatchScript,
-        indexes.map((i) => keys[i]!),
-        args,
-      ),
-    ),
-    [fingerprintBatchScript],
-  );
   const states: KeyState[] = new Array(keys.length);
-  groups.forEach(({ indexes }, g) => {
-    const reply = replies[g];
+  for (const { indexes, reply } of await scriptPerGroup(port, fingerprintBatchScript, keys, args)) {
     if (reply instanceof Error) throw reply;
     const parsed = parseFingerprints(Array.isArray(reply) ? reply : [], indexes.length);
     indexes.forEach((index, i) => {
       states[index] = parsed[i]!;
     });
-  });
+  }
   return states;
 }
 

@@ -40,6 +40,36 @@ export class FrontTally {
   }
 }
 
+/** The reply of a request passed on unchanged: one shared object, as most requests are. */
+const forwarded: Owed = { from: 'backend' };
+
+/** A queue whose shift does not move the rest (a pipeline owes hundreds of replies at once). */
+class Fifo<T> {
+  private items: T[] = [];
+  private head = 0;
+
+  get size(): number {
+    return this.items.length - this.head;
+  }
+
+  push(item: T): void {
+    this.items.push(item);
+  }
+
+  peek(): T | undefined {
+    return this.items[this.head];
+  }
+
+  shift(): void {
+    this.head++;
+    // Drop what was taken once it is most of the array, so a connection that never drains stays bounded.
+    if (this.head === this.items.length || (this.head > 4096 && this.head * 2 > this.items.length)) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+  }
+}
+
 const subscribing = new Set(['SUBSCRIBE', 'PSUBSCRIBE', 'SSUBSCRIBE']);
 const discard = Buffer.from('*1\r\n$7\r\nDISCARD\r\n');
 const execAbort = errorReply('EXECABORT Transaction discarded because of previous errors.');
@@ -47,7 +77,7 @@ const execAbort = errorReply('EXECABORT Transaction discarded because of previou
 export class RulesProxyConnection {
   private readonly inbound = new Pending();
   private readonly outbound = new Pending();
-  private readonly owed: Owed[] = [];
+  private readonly owed = new Fifo<Owed>();
   private clientPipe = false;
   private backendPipe = false;
   private inMulti = false;
@@ -105,7 +135,7 @@ export class RulesProxyConnection {
         flushRun(buf.length);
         this.deliver();
         return;
-      } else this.owed.push({ from: 'backend' });
+      } else this.owed.push(forwarded);
       at = request.end;
     }
     flushRun(at);
@@ -155,8 +185,8 @@ export class RulesProxyConnection {
     const flushRun = (to: number) => {
       if (to > runFrom) this.client.write(buf.subarray(runFrom, to));
     };
-    while (this.owed.length > 0) {
-      const head = this.owed[0]!;
+    while (this.owed.size > 0) {
+      const head = this.owed.peek()!;
       if (head.pipe) {
         this.owed.shift();
         this.backendPipe = true;
@@ -184,18 +214,18 @@ export class RulesProxyConnection {
       at = end;
     }
     // Nothing owed yet more bytes: out-of-band data (a RESP3 push); pass it on.
-    if (this.owed.length === 0) at = buf.length;
+    if (this.owed.size === 0) at = buf.length;
     flushRun(at);
     this.outbound.keep(buf, at, need);
   }
 
   /** With no backend bytes to read: the replies made here that are next in line. */
   private deliverMadeHere(): void {
-    for (let head = this.owed[0]; head && head.from === 'here'; head = this.owed[0]) {
+    for (let head = this.owed.peek(); head && head.from === 'here'; head = this.owed.peek()) {
       this.client.write(head.reply!);
       this.owed.shift();
     }
-    if (this.owed[0]?.pipe) {
+    if (this.owed.peek()?.pipe) {
       this.owed.shift();
       this.backendPipe = true;
     }
