@@ -1,5 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { copyCommand } from './commands/copy.js';
+import { cutoverCommand } from './commands/cutover.js';
+import { rollbackCommand } from './commands/rollback.js';
 import { statusCommand } from './commands/status.js';
 import { syncCommand } from './commands/sync.js';
 import { verifyCommand } from './commands/verify.js';
@@ -16,6 +18,8 @@ export function buildProgram(): Command {
   syncCommand(program);
   statusCommand(program);
   verifyCommand(program);
+  cutoverCommand(program);
+  rollbackCommand(program);
   return program;
 }
 

@@ -2,13 +2,14 @@
  * Lua scripts. Keys travel in ARGV (not KEYS) so one script call can read a whole SCAN batch from one node:
  * one billed source command for hundreds of keys. Lua strings are binary-safe, so values stay byte-exact.
  */
+import { readOnlyScript } from './script-runner.js';
 
 /**
  * Reads a batch. ARGV: chunkLimit, maxInlineBytes, typeFilter (comma list or ''), key… .
  * Returns: nowMs, then per key: type, pttl, size, value (false when too big to inline or filtered out).
  * The expiry is read with TIME in the same atomic call, so now + pttl is an absolute expiry (invariant 4).
  */
-export const readBatchScript = `
+export const readBatchScript = readOnlyScript(`
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local limit = tonumber(ARGV[1])
@@ -57,13 +58,13 @@ for i = 4, #ARGV do
   out[#out + 1] = val
 end
 return out
-`;
+`);
 
 /**
  * Dump-mode read. ARGV: typeFilter, key… . Returns nowMs, then per key: pttl, payload (false when the key is gone;
  * the string 'filtered' when its type is not wanted).
  */
-export const dumpBatchScript = `
+export const dumpBatchScript = readOnlyScript(`
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local filter = ARGV[1]
@@ -83,10 +84,10 @@ for i = 2, #ARGV do
   out[#out + 1] = pttls[i] >= -1 and redis.call('DUMP', ARGV[i]) or false
 end
 return out
-`;
+`);
 
 /** Dry-run read. ARGV: typeFilter, key… . Returns per key: type, size, bytes (MEMORY USAGE where allowed). */
-export const surveyBatchScript = `
+export const surveyBatchScript = readOnlyScript(`
 local filter = ARGV[1]
 local sizeOf = {string = 'STRLEN', hash = 'HLEN', list = 'LLEN', set = 'SCARD', zset = 'ZCARD', stream = 'XLEN'}
 local out = {}
@@ -106,7 +107,7 @@ for i = 2, #ARGV do
   out[#out + 1] = bytes
 end
 return out
-`;
+`);
 
 /**
  * Lua shared by the write scripts: `writeKey(k, ty, exp, policy, args, from, to)` writes one key from the payload

@@ -1,6 +1,4 @@
-import type { BatchContext } from '../copy/batch-context.js';
-import { defaultCopyOptions } from '../copy/options.js';
-import { fatalReplyError } from '../copy/outcome.js';
+import { listedCopyContext } from '../copy/copy-listed.js';
 import { Tally } from '../copy/report.js';
 import { copyStructBatch } from '../copy/struct-batch.js';
 import { cmd } from '../redis/port.js';
@@ -21,20 +19,7 @@ export async function repairFindings(
   const { source, target } = sides;
   const extras = findings.filter((f) => f.problem === 'extra');
   const copies = findings.filter((f) => f.problem !== 'extra');
-  const context: BatchContext = {
-    source,
-    target,
-    options: {
-      ...defaultCopyOptions,
-      onConflict: 'replace',
-      chunkSize: Math.min(sides.options.chunkSize, 1000),
-    },
-    typeFilter: '',
-    stopIfFatal(error, role) {
-      const fatal = fatalReplyError(error, role);
-      if (fatal) throw fatal;
-    },
-  };
+  const context = listedCopyContext(source, target, sides.options.chunkSize);
   const byNode = new Map<string, Finding[]>();
   for (const finding of copies)
     byNode.set(finding.sourceNode, [...(byNode.get(finding.sourceNode) ?? []), finding]);
