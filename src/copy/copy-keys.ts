@@ -150,9 +150,10 @@ export async function copyKeys(
         }
         const copier = mode === 'dump' ? copyDumpBatch : copyStructBatch;
         const entry = ledger.open(page.node, page.cursorAfter);
-        for (let i = 0; i < page.keys.length; i += options.batch) {
+        const wanted = options.keyFilter ? page.keys.filter(options.keyFilter) : page.keys;
+        for (let i = 0; i < wanted.length; i += options.batch) {
           while (inFlight.size >= options.concurrency * 2) await Promise.race(inFlight);
-          const keys = page.keys.slice(i, i + options.batch);
+          const keys = wanted.slice(i, i + options.batch);
           ledger.batchStarted(entry);
           const task: Promise<void> = limit(() => copyBatch(copier, page.node, keys))
             .then((tally) => {
