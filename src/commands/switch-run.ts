@@ -83,10 +83,15 @@ export async function runSwitchCommand(
     const report = await runSwitch(ends.source, ends.target, request, options, {
       signal,
       onEvent: (event) => {
-        if (!flags.json && !flags.quiet) process.stderr.write(`${direction}: ${event.message}\n`);
+        if (!flags.quiet) process.stderr.write(`${direction}: ${event.message}\n`);
       },
     });
     printResult(flags, report, renderSwitchSummary);
+    const failed = report.steps.at(-1)?.error;
+    if (failed && !report.ok) {
+      // The summary holds it too; stderr gets the one line an operator (or a script using --json) looks for.
+      process.stderr.write(`migrate: ${failed.message}\n${failed.hint ? `  → ${failed.hint}\n` : ''}`);
+    }
     return signal.aborted && !report.ok ? ExitCode.interrupted : switchExitCode(report);
   } finally {
     await ends.close();

@@ -42,7 +42,8 @@ export async function runWindow(
     syncFollowed: false,
   };
   try {
-    if (!request.fence) {
+    if (request.fence) await WritePause.check(oldPort);
+    else {
       const quiet = await waitForQuiet(context, old);
       report.quietBy = quiet.by;
       report.quietWaitMs = quiet.waitedMs;
@@ -87,6 +88,7 @@ export async function runWindow(
     );
     report.freezeMs = frozenUntil - stoppedAt;
     report.syncFollowed = await waitForSyncEpoch(context, move.finalEpoch, syncFollowMs);
+    tell(context, 'switch', `point the application at ${freshPort.label}`);
     return { move, window: report };
   } finally {
     await (pause as WritePause | undefined)?.lift();

@@ -26,16 +26,19 @@ export class WritePause {
       await pause.pauseAll();
     } catch (error) {
       await pause.lift();
-      throw new MigrateError(`${port.label} refuses CLIENT PAUSE … WRITE: ${messageOf(error)}`, {
-        code: ExitCode.usage,
-        hint: 'stop the application’s writes yourself and run the window without --fence (it waits for quiet)',
-        cause: error,
-      });
+      throw refusal(port, error);
     }
     return pause;
   }
 
+  /** Asks for a 1 ms pause: a server that refuses says so before anything is written (exit 2). */
+  static async check(port: RedisPort): Promise<void> {
+    const pause = await WritePause.start(port, 1);
+    await pause.lift();
+  }
+
   private async pauseAll(): Promise<void> {
+    // One node after another: a refusal from the first leaves nothing paused elsewhere.
     for (const node of this.port.nodes()) {
       const [reply] = await this.port.exec([cmd('CLIENT', ['PAUSE', this.leaseMs, 'WRITE'])], node);
       if (reply instanceof Error) throw reply;
@@ -51,3 +54,10 @@ export class WritePause {
     return this.lifted;
   }
 }
+
+const refusal = (port: RedisPort, error: unknown) =>
+  new MigrateError(`${port.label} refuses CLIENT PAUSE … WRITE: ${messageOf(error)}`, {
+    code: ExitCode.usage,
+    hint: 'stop the application’s writes yourself and run the window without --fence (it waits for quiet)',
+    cause: error,
+  });
