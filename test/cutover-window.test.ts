@@ -10,8 +10,8 @@ import { readStageRecord } from '../src/control/stage-record.js';
 import { openEndpoint } from '../src/redis/connect.js';
 import { startCli } from './support/cli.js';
 import { startCluster, startRedis, stopAll, type TestCluster, type TestServer } from './support/servers.js';
-import { notifyArgs, waitFor } from './support/sync.js';
 import { runSync, startWriter, userKeyDigests } from './support/switch.js';
+import { notifyArgs, waitFor } from './support/sync.js';
 
 afterAll(stopAll);
 

@@ -162,7 +162,7 @@ export async function userKeyDigests(client: Redis | Cluster): Promise<Map<strin
       const mine = keys.filter((key) => !key.startsWith('__migrate:'));
       if (mine.length === 0) continue;
       const values = (await master.call('DEBUG', 'DIGEST-VALUE', ...mine)) as string[];
-      mine.forEach((key, i) => digests.set(key, values[i]!));
+      for (const [i, key] of mine.entries()) digests.set(key, values[i]!);
     } while (cursor !== '0');
   }
   return new Map([...digests].sort(([a], [b]) => (a < b ? -1 : 1)));
