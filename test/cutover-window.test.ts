@@ -156,7 +156,7 @@ describe('migrate cutover --window --fence', () => {
     }
   }, 60_000);
 
-  it('is refused with exit 2 where the source denies CLIENT PAUSE, the record untouched', async () => {
+  it('is refused with exit 2 where the source denies CLIENT PAUSE, the record untouched (and so is a rollback from source)', async () => {
     const source = await startRedis();
     const target = await startRedis();
     const admin = source.client();
@@ -167,5 +167,9 @@ describe('migrate cutover --window --fence', () => {
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/refuses CLIENT PAUSE/);
     expect(await recordOf(source, target)).toMatchObject({ stage: 'source', epoch: 0 });
+    // And nothing to roll back from source.
+    const rollback = await startCli(['rollback', '--source', source.url, '--target', target.url]).done;
+    expect(rollback.code).toBe(2);
+    expect(rollback.stderr).toMatch(/nothing to roll back: the stage is source/);
   }, 30_000);
 });

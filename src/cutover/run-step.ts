@@ -72,11 +72,13 @@ export async function runStep(
       return finish('not-ready');
     }
     if (!lock) throw new Error('a switch needs the lock');
-    if (step.kind === 'window') {
+    // A window killed while fenced is finished the window's way again (writes stopped, final verify).
+    if (step.kind === 'window' || (step.kind === 'finish-fence' && context.request.window)) {
       const result = await runWindow(context, step, record, lock);
       report.move = result.move;
       report.window = result.window;
-      report.epochs = [result.move.fencedEpoch, result.move.finalEpoch];
+      const { fencedEpoch, finalEpoch } = result.move;
+      report.epochs = step.kind === 'window' ? [fencedEpoch, finalEpoch] : [finalEpoch];
     } else if (step.movesPrimary && step.kind !== 'revert-fence') {
       report.move = await movePrimary(context, step, record, lock, { prePass: true });
       const { fencedEpoch, finalEpoch } = report.move;

@@ -85,7 +85,7 @@ function summary(
 ): SwitchReport {
   const last = steps.at(-1);
   const outcome = last?.outcome ?? 'nothing-to-do';
-  const windowed = last?.kind === 'window' && outcome === 'switched';
+  const windowed = request.window && outcome === 'switched';
   return {
     command: request.direction,
     ok: outcome === 'switched' || outcome === 'dry-run' || outcome === 'nothing-to-do',
