@@ -157,6 +157,24 @@ describe.each(['standalone', 'cluster'] as const)('cutover gates with a %s targe
     expect(await epochs({ source, target })).toMatchObject({ source: epoch, target: epoch });
   });
 
+  it.runIf(all)(
+    'status --watch prints a line a second with the sync direction, and exits 0 on Ctrl-C',
+    async () => {
+      const watch = startCli([
+        'status',
+        '--source',
+        sourceServer.url,
+        '--target',
+        targetServer.url,
+        '--watch',
+      ]);
+      await watch.waitFor(/stage shadow epoch 2;.*direction source-to-target[^]*\n.*stage shadow/);
+      watch.child.kill('SIGINT');
+      const result = await watch.done;
+      expect(result.code).toBe(0);
+    },
+  );
+
   // Last: it moves the record on.
   it.runIf(all)('with --wait, switches once the failing gate clears', async () => {
     // From dual-write: a step that moves no primary (no drain to wait for).
