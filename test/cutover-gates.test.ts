@@ -168,7 +168,7 @@ describe.each(['standalone', 'cluster'] as const)('cutover gates with a %s targe
         targetServer.url,
         '--watch',
       ]);
-      await watch.waitFor(/stage shadow epoch 2;.*direction source-to-target[^]*\n.*stage shadow/);
+      await watch.waitFor(/stage shadow epoch 2;.*direction source-to-target[\s\S]*\n.*stage shadow/);
       watch.child.kill('SIGINT');
       const result = await watch.done;
       expect(result.code).toBe(0);
