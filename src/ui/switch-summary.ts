@@ -46,9 +46,9 @@ function renderStep(step: StepReport): string[] {
     const w = step.window;
     const stopped =
       w.stoppedBy === 'client-pause'
-        ? 'CLIENT PAUSE'
-        : `quiet by ${w.quietBy} after ${formatDuration(w.quietWaitMs ?? 0)}`;
-    rows.push(['write freeze', `${formatDuration(w.freezeMs)} (writes stopped by ${stopped})`]);
+        ? 'paused by CLIENT PAUSE'
+        : `quiet after ${formatDuration(w.quietWaitMs ?? 0)}, seen by ${w.quietBy}`;
+    rows.push(['write freeze', `${formatDuration(w.freezeMs)} (writes ${stopped})`]);
     rows.push([
       'final verify',
       w.verify
