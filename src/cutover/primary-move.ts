@@ -4,31 +4,14 @@
  * the old primary's changes are all on the new one, the unfenced epoch lets the new primary take writes.
  */
 import type { StageRecord } from '../control/stage-record.js';
-import { otherSide, primaryMoves } from '../control/stages.js';
-import { copyListedKeys } from '../copy/copy-listed.js';
 import { ExitCode, MigrateError } from '../errors.js';
-import { slotOf } from '../redis/slot.js';
-import { portOf, type SwitchContext, tell } from './context.js';
-import { type SwitchStep, show, slotMoves } from './plan.js';
+import { type SwitchContext, tell } from './context.js';
+import { type DrainReport, MovingDrain } from './moving-drain.js';
+import { type SwitchStep, show } from './plan.js';
 import { recordAt, writeNext } from './record.js';
-import { drainRepairSet } from './repair-set.js';
 import type { SwitchLock } from './switch-lock.js';
 import { readSync } from './sync-view.js';
-import { verifySides } from './verify-step.js';
-import { waitForClients, waitForSyncDrain } from './waits.js';
-
-export interface DrainReport {
-  /** How the moving buckets were brought level: the running sync's feed, or copies made by this command. */
-  by: 'sync' | 'copy';
-  /** Keys a verify with repair re-copied before the fence (no feed from the old primary). */
-  repairedBeforeFence: number;
-  /** Keys copied again under the fence: those repaired before it, or the whole share when there were too many. */
-  recopied: number;
-  /** The whole moving share was verified and repaired under the fence. */
-  fullPass: boolean;
-  /** Keys from the clients' repair set copied under the fence. */
-  repairSet: number;
-}
+import { waitForClients } from './waits.js';
 
 export interface MoveReport {
   fencedEpoch: number;
@@ -67,47 +50,12 @@ export async function movePrimary(
   how: MoveWay,
   hooks: MoveHooks = {},
 ): Promise<MoveReport> {
-  const { prePass } = how;
   const old = step.oldPrimary ?? 'source';
-  const from = portOf(context, old);
-  const to = portOf(context, otherSide(old));
-  const moving = (key: Buffer) => slotMoves(step.from, step.to, slotOf(key));
-  const drain: DrainReport = {
-    by: 'sync',
-    repairedBeforeFence: 0,
-    recopied: 0,
-    fullPass: false,
-    repairSet: 0,
-  };
   const view = await readSync(context.target);
   const feedOn = how.useFeed !== false && view.alive && view.status?.feeds?.[old] === true;
-  const listed = new Map<string, Buffer>();
-  let overflow = false;
   const resuming = step.kind === 'finish-fence';
-  if (!feedOn) {
-    drain.by = 'copy';
-    if (prePass && !resuming) {
-      tell(
-        context,
-        'catch-up',
-        `no change feed from the ${old}: verifying the moving buckets, repairing onto the ${otherSide(old)}`,
-      );
-      const report = await verifySides(context, {
-        from: old,
-        mode: 'full',
-        repair: true,
-        keyFilter: moving,
-        onRepaired(keys) {
-          for (const key of keys) {
-            if (listed.size >= context.options.maxListedKeys) overflow = true;
-            else listed.set(key.toString('latin1'), key);
-          }
-        },
-      });
-      drain.repairedBeforeFence = report.repaired;
-      if (!report.ok) throw stillDifferent(report.remaining, old);
-    }
-  }
+  const drain = new MovingDrain(context, step, feedOn);
+  if (how.prePass && !resuming) await drain.beforeFence();
   let fenced = current;
   if (!resuming) {
     lock.assertHeld();
@@ -125,29 +73,7 @@ export async function movePrimary(
     );
     acknowledged = await waitForClients(context, fenced.epoch, true, deadline);
     await hooks.afterFence?.();
-    if (feedOn) {
-      tell(context, 'drain', 'waiting for the sync to apply every change');
-      await waitForSyncDrain(context, fenced.epoch, deadline);
-    } else if (!prePass || overflow || resuming) {
-      tell(
-        context,
-        'drain',
-        `verifying every key of the moving buckets, repairing onto the ${otherSide(old)}`,
-      );
-      const report = await verifySides(context, { from: old, mode: 'full', repair: true, keyFilter: moving });
-      drain.fullPass = true;
-      if (!report.ok) throw stillDifferent(report.remaining, old);
-    } else if (listed.size > 0) {
-      // The pass before the fence raced live writes: what it wrote is copied again now that none can land.
-      const tally = await copyListedKeys(from, to, [...listed.values()]);
-      drain.recopied = tally.counts.copied + tally.counts.expired;
-      if (tally.counts.failed > 0) throw stillDifferent(tally.counts.failed, old);
-    }
-    const repaired = await drainRepairSet(from, to, context.target, (slot) =>
-      primaryMoves(step.from, step.to, slot % 100),
-    );
-    drain.repairSet = repaired.copied;
-    if (repaired.failed > 0) throw stillDifferent(repaired.failed, old);
+    await drain.underFence(fenced.epoch, deadline, !how.prePass || resuming);
     const problem = await hooks.check?.();
     if (problem) throw new MigrateError(problem, { code: ExitCode.incomplete });
     if (context.signal?.aborted)
@@ -161,14 +87,8 @@ export async function movePrimary(
   else await writeNext(context, next, fenced);
   const pauseMs = Date.now() - fencedAt;
   tell(context, 'switch', `epoch ${next.epoch}: ${show(step.to)}; writes were held ${pauseMs} ms`);
-  return { fencedEpoch: fenced.epoch, finalEpoch: next.epoch, acknowledged, pauseMs, drain };
+  return { fencedEpoch: fenced.epoch, finalEpoch: next.epoch, acknowledged, pauseMs, drain: drain.report };
 }
-
-const stillDifferent = (count: number, old: string) =>
-  new MigrateError(`${count} keys of the moving buckets could not be brought level from the ${old}`, {
-    code: ExitCode.incomplete,
-    hint: 'run `migrate verify --full` to see them, fix the cause, then run the command again',
-  });
 
 /** Writes the placement before the fence, unfenced, one epoch on; returns the error to report. */
 async function undo(
