@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { copyCommand } from './commands/copy.js';
+import { cutoverCommand } from './commands/cutover.js';
 import { exitCodeOf } from './commands/exit.js';
+import { rollbackCommand } from './commands/rollback.js';
 import type { GlobalFlags } from './commands/run.js';
 import { statusCommand } from './commands/status.js';
 import { syncCommand } from './commands/sync.js';
@@ -25,6 +27,8 @@ export function buildProgram(): Command {
   syncCommand(program);
   statusCommand(program);
   verifyCommand(program);
+  cutoverCommand(program);
+  rollbackCommand(program);
   return program;
 }
 

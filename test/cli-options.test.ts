@@ -116,7 +116,14 @@ describe('flags every command shares', () => {
     expect(program.options.map((o) => o.long)).toEqual(
       expect.arrayContaining(['--version', '--json', '--quiet', '--debug']),
     );
-    expect(program.commands.map((c) => c.name()).sort()).toEqual(['copy', 'status', 'sync', 'verify']);
+    expect(program.commands.map((c) => c.name()).sort()).toEqual([
+      'copy',
+      'cutover',
+      'rollback',
+      'status',
+      'sync',
+      'verify',
+    ]);
     for (const command of program.commands) {
       const own = command.options.map((o) => o.long);
       expect(own).not.toContain('--json');

@@ -2,14 +2,24 @@ import { CommanderError } from 'commander';
 import { ExitCode, MigrateError, messageOf } from '../errors.js';
 import type { GlobalFlags } from './run.js';
 
-/** How a command ended, in its own words: everything done, finished short (keys failed, data differs), or stopped. */
-export type Outcome = 'done' | 'incomplete' | 'interrupted';
+/**
+ * How a command ended, in its own words: everything done, finished short (keys failed, data differs), stopped, a
+ * gate not met (nothing changed), or a failure it already reported: refused (bad input, preflight) or unreachable.
+ */
+export type Outcome = 'done' | 'incomplete' | 'interrupted' | 'not-ready' | 'refused' | 'unreachable';
 
 const outcomeCodes: Record<Outcome, ExitCode> = {
   done: ExitCode.ok,
   incomplete: ExitCode.incomplete,
   interrupted: ExitCode.interrupted,
+  'not-ready': ExitCode.notReady,
+  refused: ExitCode.usage,
+  unreachable: ExitCode.connect,
 };
+
+/** The outcome that carries `code` (a failure a command reported itself). */
+export const outcomeOf = (code: ExitCode): Outcome =>
+  (Object.keys(outcomeCodes) as Outcome[]).find((outcome) => outcomeCodes[outcome] === code) ?? 'incomplete';
 
 /** A command ended short of 'done' and has printed its result: only the exit code is left to give. */
 export class CommandEnded extends Error {

@@ -1,6 +1,9 @@
 import { hostname } from 'node:os';
 import { asText, call, cmd, type RedisPort } from '../redis/port.js';
 
+/** Which way a sync copies keys under its epoch: from each bucket's primary to the other side. */
+export type SyncDirection = 'source-to-target' | 'target-to-source' | 'both' | 'none';
+
 export type SyncStage = 'subscribing' | 'initial-copy' | 'streaming' | 'reconciling' | 'draining' | 'stopped';
 
 /** What a running sync reports each interval, and publishes on the target for `migrate status`. */
@@ -27,6 +30,15 @@ export interface SyncStatus {
   heartbeatAt: string;
   pid: number;
   host: string;
+  /** The stage epoch the sync routes by (it follows `__migrate:stage`); absent from a sync before stages. */
+  epoch?: number;
+  direction?: SyncDirection;
+  /** Sides whose change feed is subscribed; a side without keyspace notifications has none. */
+  feeds?: { source: boolean; target: boolean };
+  /** Changed keys of buckets whose primary moves in a fenced switch: held until it completes, not lag. */
+  parked?: number;
+  /** When the change feed last had a gap (ISO): a verify older than this no longer proves the copy. */
+  lastGapAt?: string;
 }
 
 export const staleAfterMs = 5000;

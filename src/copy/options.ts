@@ -46,6 +46,8 @@ export interface CopyOptions {
   maxInlineBytes: number;
   /** How many failures the report lists (all are counted). @default 100 */
   maxFailuresListed: number;
+  /** Copy only keys it accepts (sync: the buckets whose primary is this side); undefined copies every key. */
+  keyFilter?: ((key: Buffer) => boolean) | undefined;
 }
 
 export const defaultCopyOptions: CopyOptions = {

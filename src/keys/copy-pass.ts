@@ -27,6 +27,8 @@ export interface CopyPassOptions {
   mode: CopyMode;
   /** How many failures are listed (all are counted). @default 100 */
   maxFailuresListed?: number | undefined;
+  /** Copy only keys it accepts (sync: the buckets whose primary is the side it reads); undefined: every key. */
+  keyFilter?: ((key: Buffer) => boolean) | undefined;
 }
 
 /** Follows the pass page by page, in scan order (copy's checkpoint ledger). */
@@ -116,8 +118,9 @@ export async function copyPass<Page>(
       }
       const copier = mode === 'dump' ? copyDumpBatch : copyStructBatch;
       const entry = run.tracker?.open(page.node, page.cursorAfter);
-      for (let i = 0; i < page.keys.length; i += options.batch)
-        await queue(copier, page, entry, page.keys.slice(i, i + options.batch));
+      const keys = options.keyFilter ? page.keys.filter(options.keyFilter) : page.keys;
+      for (let i = 0; i < keys.length; i += options.batch)
+        await queue(copier, page, entry, keys.slice(i, i + options.batch));
       if (entry !== undefined) run.tracker?.allQueued(entry);
       if (stopped()) break;
     }

@@ -15,6 +15,34 @@ const sha1 = (script: string): string => {
   return sha;
 };
 
+/** Scripts that only read: sent as EVALSHA_RO to the ports that ask for it. */
+const readOnlyShas = new Set<string>();
+/** Ports whose read-only scripts go as EVALSHA_RO. */
+const readOnlyPorts = new WeakSet<RedisPort>();
+
+/** Marks a script body as read-only (it calls no write command) and returns it. */
+export function readOnlyScript(body: string): string {
+  readOnlyShas.add(sha1(body));
+  return body;
+}
+
+/**
+ * From now on, send read-only scripts to `port` as EVALSHA_RO (Redis 7+), which a `CLIENT PAUSE … WRITE` lets
+ * through where it holds a plain EVALSHA: a window's drain and final verify read the paused server. A server that
+ * does not know EVALSHA_RO (or an ACL that denies it) gets EVALSHA again, from then on. TCP ports only: the REST
+ * adapter rewrites scripts itself.
+ */
+export function sendReadOnlyScripts(port: RedisPort): void {
+  readOnlyPorts.add(port);
+}
+
+const readOnlyRefused = /unknown command|NOPERM/i;
+
+const asReadOnly = (command: Command): Command =>
+  command.name === 'EVALSHA' && readOnlyShas.has(String(command.args[0]))
+    ? { ...command, name: 'EVALSHA_RO' }
+    : command;
+
 /** The body of a script sent by `scriptCommand` (adapters that must rewrite an EVALSHA need it). */
 export const scriptBodyOf = (sha: string): string | undefined => bodyOf.get(sha);
 
@@ -50,7 +78,12 @@ export async function execScripts(
   scripts: string[],
   node?: string,
 ): Promise<Reply[]> {
-  const replies = await port.exec(commands, node);
+  const sent = readOnlyPorts.has(port) ? commands.map(asReadOnly) : commands;
+  const replies = await port.exec(sent, node);
+  if (sent !== commands && replies.some((r) => r instanceof Error && readOnlyRefused.test(r.message))) {
+    readOnlyPorts.delete(port);
+    return execScripts(port, commands, scripts, node);
+  }
   const retry: number[] = [];
   replies.forEach((reply, i) => {
     if (reply instanceof Error && reply.message.startsWith('NOSCRIPT')) retry.push(i);
@@ -59,11 +92,10 @@ export async function execScripts(
   const bodies = new Map(scripts.map((script) => [sha1(script), script]));
   const resent = await port.exec(
     retry.map((i) => {
-      const command = commands[i]!;
+      const command = sent[i]!;
       const body = bodies.get(String(command.args[0]));
-      return body === undefined
-        ? command
-        : { ...command, name: 'EVAL', args: [body, ...command.args.slice(1)] };
+      const name = command.name === 'EVALSHA_RO' ? 'EVAL_RO' : 'EVAL';
+      return body === undefined ? command : { ...command, name, args: [body, ...command.args.slice(1)] };
     }),
     node,
   );

@@ -5,6 +5,7 @@ import { expireAtLua } from './expiry.js';
  * one billed source command for hundreds of keys. Lua strings are binary-safe, so values stay byte-exact.
  * Scripts that also run on a target take their keys through `keyList`, declared where the server requires it.
  */
+import { readOnlyScript } from './script-runner.js';
 
 /**
  * `keyList(fixed)`: the keys of the call. Declared (KEYS) where the server wants every key declared, one slot per
@@ -25,7 +26,7 @@ end
  * Returns: nowMs, then per key: type, expireAt (absolute ms, -1 none, -2 gone: see expiry.ts), size, value (false
  * when too big to inline or filtered out).
  */
-export const readBatchScript = `${keyListLua}${expireAtLua}
+export const readBatchScript = readOnlyScript(`${keyListLua}${expireAtLua}
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local limit = tonumber(ARGV[1])
@@ -75,13 +76,13 @@ for i = 1, #keys do
   out[#out + 1] = val
 end
 return out
-`;
+`);
 
 /**
  * Dump-mode read. ARGV: typeFilter, key… . Returns nowMs, then per key: expireAt (absolute ms, -1 none, -2 gone,
  * -3 when its type is not wanted), payload (false unless expireAt >= -1).
  */
-export const dumpBatchScript = `${expireAtLua}
+export const dumpBatchScript = readOnlyScript(`${expireAtLua}
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local filter = ARGV[1]
@@ -101,10 +102,10 @@ for i = 2, #ARGV do
   out[#out + 1] = expiries[i] >= -1 and redis.call('DUMP', ARGV[i]) or false
 end
 return out
-`;
+`);
 
 /** Dry-run read. ARGV: typeFilter, key… . Returns per key: type, size, bytes (MEMORY USAGE where allowed). */
-export const surveyBatchScript = `
+export const surveyBatchScript = readOnlyScript(`
 local filter = ARGV[1]
 local sizeOf = {string = 'STRLEN', hash = 'HLEN', list = 'LLEN', set = 'SCARD', zset = 'ZCARD', stream = 'XLEN'}
 local out = {}
@@ -124,7 +125,7 @@ for i = 2, #ARGV do
   out[#out + 1] = bytes
 end
 return out
-`;
+`);
 
 /**
  * Lua shared by the write scripts: `writeKey(k, ty, exp, policy, args, from, to)` writes one key from the payload

@@ -53,6 +53,8 @@ export class ChangeApplier {
     private readonly queue: RetryQueue,
     private readonly nodeOf: (key: Buffer) => string,
     private readonly limits: ApplierLimits,
+    /** Decides, as a key's copy starts, whether it is still this applier's to copy (the stage may have moved). */
+    private readonly admit: (key: Buffer) => boolean = () => true,
   ) {
     this.copyBig = bigKeyCopier(context);
   }
@@ -121,7 +123,13 @@ export class ChangeApplier {
 
   private async copy(batch: DirtyBatch, copier: BatchCopier): Promise<void> {
     const tally = new KeyTally(this.bigKeys);
-    const keys = batch.keys.map((entry) => entry.key);
+    const entries = batch.keys.filter((entry) => {
+      if (this.admit(entry.key)) return true;
+      this.queue.succeeded(entry.key); // not ours any more: nothing left to retry
+      return false;
+    });
+    if (entries.length === 0) return;
+    const keys = entries.map((entry) => entry.key);
     try {
       // Keys gone from the source are deleted on the target by the copier; a refused delete comes back as failed.
       await copier(this.context, batch.node, keys, tally);
@@ -129,7 +137,7 @@ export class ChangeApplier {
       for (const key of keys)
         tally.failedKeys.set(key.toString('latin1'), `copy failed: ${messageOf(error)}`);
     }
-    for (const entry of batch.keys) {
+    for (const entry of entries) {
       const reason = tally.failedKeys.get(entry.key.toString('latin1'));
       if (reason === undefined) {
         this.queue.succeeded(entry.key);

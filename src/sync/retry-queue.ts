@@ -60,8 +60,10 @@ export class RetryQueue {
     stateDir: string,
     private readonly fingerprint: string,
     private readonly policy: RetryPolicy,
+    /** The reverse direction (target to source) keeps its own file. */
+    name = 'sync-queue.json',
   ) {
-    this.file = join(stateDir, 'sync-queue.json');
+    this.file = join(stateDir, name);
   }
 
   /** Reloads what a previous run left; refuses a file that belongs to another source, target or --match. */
@@ -168,11 +170,13 @@ export class RetryQueue {
     return 'retry';
   }
 
-  /** Adds keys a stop could not apply, so they are not forgotten if the next run skips the initial copy. */
-  park(key: Buffer, since: number): void {
+  /**
+   * Adds a key to copy without counting an attempt: one a stop could not apply (so it is not forgotten if the next
+   * run skips the initial copy), or one taken from the clients' repair set (durable here before it leaves the set).
+   */
+  park(key: Buffer, since: number, why = 'not applied before stop'): void {
     const id = key.toString('latin1');
-    if (!this.entries.has(id))
-      this.entries.set(id, { key, attempts: 0, nextAt: 0, since, lastError: 'not applied before stop' });
+    if (!this.entries.has(id)) this.entries.set(id, { key, attempts: 0, nextAt: 0, since, lastError: why });
   }
 
   private schedulePersist(): void {

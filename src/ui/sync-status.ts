@@ -74,6 +74,7 @@ export function renderMigrationStatus(s: MigrationStatus): string {
   if (sync) {
     rows.push(
       ['sync stage', sync.stage],
+      ['sync direction', renderDirection(sync)],
       ['lag', formatDuration(sync.lagMs)],
       ['events/s', formatCount(sync.eventsPerSec)],
       ['queue depth', formatCount(sync.queueDepth)],
@@ -119,4 +120,32 @@ function renderClients(s: MigrationStatus): string {
     .map((client) => `${client.host}:${client.pid} epoch ${client.epoch}, mirror queue ${client.mirrorQueue}`)
     .join('; ');
   return `${s.clients.length} live${behind > 0 ? chalk.yellow(`, ${behind} not on epoch ${s.stage.epoch}`) : ''}: ${list}`;
+}
+
+function renderDirection(sync: NonNullable<MigrationStatus['sync']>): string {
+  if (sync.direction === undefined) return 'source → target (a sync that does not follow stages)';
+  const arrow = {
+    'source-to-target': 'source → target',
+    'target-to-source': 'target → source',
+    both: 'both ways, by bucket',
+    none: 'none (complete)',
+  }[sync.direction];
+  const feeds = sync.feeds
+    ? `, change feeds: source ${sync.feeds.source ? 'on' : 'off'}, target ${sync.feeds.target ? 'on' : 'off'}`
+    : '';
+  const parked = sync.parked ? `, ${formatCount(sync.parked)} keys parked by a fence` : '';
+  return `${arrow} at epoch ${sync.epoch ?? '?'}${feeds}${parked}`;
+}
+
+/** One line for `migrate status --watch` when the output is not a terminal. */
+export function renderStatusLine(s: MigrationStatus): string {
+  const { stage, epoch, percent, fenced } = s.stage;
+  const sync = s.sync
+    ? `sync ${s.sync.heartbeat}, lag ${formatDuration(s.sync.lagMs)}, queue ${formatCount(s.sync.queueDepth)}, direction ${s.sync.direction ?? 'source-to-target'}`
+    : 'no sync';
+  const behind = s.clients.filter((client) => client.epoch !== epoch).length;
+  return (
+    `${new Date().toISOString()} stage ${stage}${percent < 100 ? ` ${percent}%` : ''} epoch ${epoch}${fenced ? ' (fenced)' : ''}; ` +
+    `${sync}; clients ${s.clients.length - behind}/${s.clients.length} on epoch`
+  );
 }

@@ -28,6 +28,8 @@ export interface VerifyOptions {
   rate: number | undefined;
   /** Save the outcome in the reserved key `__migrate:verify:last` on the target (for `migrate status`). */
   saveResult: boolean;
+  /** Compare only keys it accepts (a cutover's moving buckets); undefined compares every key. */
+  keyFilter?: ((key: Buffer) => boolean) | undefined;
 }
 
 export const defaultVerifyOptions: VerifyOptions = {

@@ -1,6 +1,4 @@
-import type { BatchContext } from '../keys/batch-context.js';
-import { defaultKeyCopyOptions } from '../keys/options.js';
-import { throwIfFatal } from '../keys/outcome.js';
+import { listedCopyContext } from '../keys/copy-listed.js';
 import { copyStructBatch } from '../keys/struct-batch.js';
 import { Tally } from '../keys/tally.js';
 import { cmd } from '../redis/port.js';
@@ -21,17 +19,7 @@ export async function repairFindings(
   const { source, target } = sides;
   const extras = findings.filter((f) => f.problem === 'extra');
   const copies = findings.filter((f) => f.problem !== 'extra');
-  const context: BatchContext = {
-    source,
-    target,
-    options: {
-      ...defaultKeyCopyOptions,
-      onConflict: 'replace',
-      chunkSize: Math.min(sides.options.chunkSize, 1000),
-    },
-    typeFilter: '',
-    stopIfFatal: throwIfFatal,
-  };
+  const context = listedCopyContext(source, target, sides.options.chunkSize);
   const byNode = new Map<string, Finding[]>();
   for (const finding of copies)
     byNode.set(finding.sourceNode, [...(byNode.get(finding.sourceNode) ?? []), finding]);

@@ -9,6 +9,7 @@ import { expireAtLua } from '../redis/expiry.js';
  * for lists and streams (SHA1 over length-prefixed elements). Zset scores are re-printed with %.17g so that
  * servers that print doubles differently (Redis < 7.2 vs ≥ 7.2, Valkey) agree on equal scores.
  */
+import { readOnlyScript } from '../redis/script-runner.js';
 
 import { keyListLua } from '../redis/scripts.js';
 
@@ -82,7 +83,7 @@ end
  * a SHA1 digest computed here up to `limit` elements, and false for bigger keys, which are digested in chunks. Both
  * sides pick by size, so equal keys get the same kind.
  */
-export const fingerprintBatchScript = `${helpers}${keyListLua}${expireAtLua}
+export const fingerprintBatchScript = readOnlyScript(`${helpers}${keyListLua}${expireAtLua}
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local limit = tonumber(ARGV[1])
@@ -162,7 +163,7 @@ for i = 1, #keys do
   out[#out + 1] = digest
 end
 return out
-`;
+`);
 
 /**
  * One chunk of a big key's digest. KEYS[1] = key; ARGV: type, cursor, count.
@@ -171,7 +172,7 @@ return out
  * chunk at the same offsets). Cursors: SCAN cursor (hash/set/zset), byte or index offset (string/list),
  * exclusive last ID (stream; the final call adds the stream's metadata).
  */
-export const digestChunkScript = `${helpers}
+export const digestChunkScript = readOnlyScript(`${helpers}
 local k, ty, cursor, count = KEYS[1], ARGV[1], ARGV[2], tonumber(ARGV[3])
 if ty == 'hash' or ty == 'set' or ty == 'zset' then
   local cmd = ty == 'hash' and 'HSCAN' or (ty == 'set' and 'SSCAN' or 'ZSCAN')
@@ -206,7 +207,7 @@ elseif ty == 'stream' then
   return {entries[#entries][1], entriesDigest(entries), #entries}
 end
 return redis.error_reply('ERR cannot digest type ' .. ty)
-`;
+`);
 
 /**
  * One digest per batch instead of one fingerprint per key: the fast path of a compare. ARGV: limit, maxBytes,
@@ -225,7 +226,7 @@ return redis.error_reply('ERR cannot digest type ' .. ty)
  * and size only, and are listed for a digest in chunks. Pieces are folded into a running SHA1 past maxBytes, so
  * memory stays bounded. Hashing here costs the server less than sending the values costs the client.
  */
-export const batchDigestScript = `${helpers}${keyListLua}${expireAtLua}
+export const batchDigestScript = readOnlyScript(`${helpers}${keyListLua}${expireAtLua}
 -- Numbers passed to redis.call are printed to strings on every call: range bounds stay strings.
 -- Past 3000 elements a key is digested in chunks: HMGET takes its fields through unpack, limited to 8000 values.
 local limitCount, maxCount = math.min(tonumber(ARGV[1]), 3000), tonumber(ARGV[2])
@@ -374,18 +375,18 @@ for g = 1, groups do
   parts, count, bytes, acc = {}, 0, 0, ''
 end
 return {now, expiries, digests, big, unsupported, table.concat(found)}
-`;
+`);
 
 /** Which keys exist. The keys (keyList), nothing else. Returns a string of '1'/'0', one per key (one billed command). */
-export const existsBatchScript = `${keyListLua}
+export const existsBatchScript = readOnlyScript(`${keyListLua}
 local keys = keyList(0)
 local out = {}
 for i = 1, #keys do out[i] = redis.call('EXISTS', keys[i]) == 1 and '1' or '0' end
 return table.concat(out)
-`;
+`);
 
 /** Draws keys with RANDOMKEY. ARGV: draws. Returns the keys drawn (an empty database returns none). */
-export const randomKeysScript = `
+export const randomKeysScript = readOnlyScript(`
 local out = {}
 for i = 1, tonumber(ARGV[1]) do
   local k = redis.call('RANDOMKEY')
@@ -393,4 +394,4 @@ for i = 1, tonumber(ARGV[1]) do
   out[#out + 1] = k
 end
 return out
-`;
+`);

@@ -31,6 +31,8 @@ export interface VerifyProgress {
 export interface VerifyRun {
   signal?: AbortSignal | undefined;
   onProgress?: ((progress: VerifyProgress) => void) | undefined;
+  /** With repair: the keys each repair re-copied or deleted (a cutover copies them again once writes are held). */
+  onRepaired?: ((keys: Buffer[]) => void) | undefined;
 }
 
 /**
@@ -79,7 +81,9 @@ export async function verifyKeys(
     const examples = await log.record(sides, findings);
     if (!options.repair || findings.length === 0) return log.unrepaired(findings);
     log.repairedAll(findings, await repairFindings(sides, findings, signal), examples);
+    run.onRepaired?.(findings.map((finding) => finding.key));
   };
+  const wanted = (keys: Buffer[]) => (options.keyFilter ? keys.filter(options.keyFilter) : keys);
   const compareTask = (node: string, keys: Buffer[]) => async () => {
     const outcome = await withRetries(() => compareKeys(sides, node, keys, signal), target, signal);
     addCompare(tally, outcome);
@@ -104,8 +108,9 @@ export async function verifyKeys(
         count: options.batch * 2,
         signal,
       })) {
-        for (let i = 0; i < page.keys.length; i += options.batch) {
-          await pool.add(compareTask(page.node, page.keys.slice(i, i + options.batch)));
+        const keys = wanted(page.keys);
+        for (let i = 0; i < keys.length; i += options.batch) {
+          await pool.add(compareTask(page.node, keys.slice(i, i + options.batch)));
         }
       }
     };
@@ -115,7 +120,7 @@ export async function verifyKeys(
         count: options.batch * 2,
         signal,
       })) {
-        await pool.add(extrasTask(page.keys));
+        await pool.add(extrasTask(wanted(page.keys)));
       }
     };
     await Promise.all([compareAll(), extrasAll()]);
@@ -123,7 +128,8 @@ export async function verifyKeys(
     const drawn = await drawSample(source, options.sample, options.match, sourceSizes, signal);
     sample = drawn.info;
     total = drawn.info.distinct;
-    for (const [node, keys] of drawn.byNode) {
+    for (const [node, drawnKeys] of drawn.byNode) {
+      const keys = wanted(drawnKeys);
       for (let i = 0; i < keys.length; i += options.batch)
         await pool.add(compareTask(node, keys.slice(i, i + options.batch)));
     }

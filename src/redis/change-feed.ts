@@ -1,16 +1,16 @@
 import { Cluster, type Redis } from 'ioredis';
 import { ExitCode, MigrateError } from '../errors.js';
-import { IoredisPort } from '../redis/ioredis-port.js';
-import type { RedisPort } from '../redis/port.js';
+import { IoredisPort } from './ioredis-port.js';
+import type { RedisPort } from './port.js';
 
 export interface ChangeHandlers {
-  /** A key changed (any event: write, delete, expiry, eviction, either side of a rename). */
-  onKey(key: Buffer): void;
+  /** A key changed (any event: write, delete, expiry, eviction, either side of a rename); `event` names it. */
+  onKey(key: Buffer, event: string): void;
   /** The subscription was down for a while: events may have been lost. */
   onGap(reason: string): void;
 }
 
-/** The source's change feed: keyevent notifications from every master. */
+/** A server's change feed: keyevent notifications from every master (sync's feed, a window's quiet check). */
 export interface ChangeFeed {
   close(): Promise<void>;
 }
@@ -59,8 +59,9 @@ async function subscribe(
     retryStrategy: (times: number) => (closing ? null : Math.min(50 * times, 1000)),
   });
   subscriber.on('error', () => {}); // a drop is handled through 'ready' and the gap below
-  subscriber.on('pmessageBuffer', (_pattern: Buffer, _channel: Buffer, key: Buffer) => {
-    if (!closing) handlers.onKey(key);
+  subscriber.on('pmessageBuffer', (_pattern: Buffer, channel: Buffer, key: Buffer) => {
+    // The channel is `__keyevent@<db>__:<event>`.
+    if (!closing) handlers.onKey(key, channel.subarray(channel.indexOf(':') + 1).toString());
   });
   subscriber.on('ready', () => {
     if (!connectedOnce || closing) return;

@@ -1,0 +1,100 @@
+/** What `migrate cutover` and `migrate rollback` share: options from flags, the run, the summary, the exit code. */
+import type { Stage } from '../control/stages.js';
+import { stages } from '../control/stages.js';
+import {
+  checkRequest,
+  defaultSwitchOptions,
+  runSwitch,
+  type SwitchOptions,
+  type SwitchReport,
+  type SwitchRequest,
+  type VerifyChoice,
+} from '../cutover/index.js';
+import { ExitCode } from '../errors.js';
+import { renderSwitchSummary } from '../ui/switch-summary.js';
+import type { EndpointFlags } from './endpoints.js';
+import { openBoth } from './endpoints.js';
+import { type Outcome, outcomeOf } from './exit.js';
+import { oneOf, wholeNumber } from './parse.js';
+import { type GlobalFlags, printResult } from './run.js';
+
+export interface SwitchFlags extends EndpointFlags, GlobalFlags {
+  to?: Stage;
+  percent?: number;
+  window?: boolean;
+  fence?: boolean;
+  maxLag?: number;
+  verify?: VerifyChoice;
+  wait?: number;
+  quietFor?: number;
+  reason?: string;
+  dryRun?: boolean;
+  force?: boolean;
+}
+
+export const parseStage = oneOf('--to', stages);
+export const parsePercent = wholeNumber('--percent', 1, 100);
+export const parseSeconds = wholeNumber('--wait', 0, 86_400);
+export const parseVerify = oneOf('--verify', ['sample', 'full', 'none'] as const);
+export const parseQuietFor = wholeNumber('--quiet-for', 0, 3_600_000);
+
+export function switchOptions(flags: SwitchFlags): SwitchOptions {
+  const d = defaultSwitchOptions;
+  return {
+    ...d,
+    maxLagMs: flags.maxLag ?? d.maxLagMs,
+    verify: flags.verify ?? d.verify,
+    waitMs: (flags.wait ?? 0) * 1000,
+    quietForMs: flags.quietFor ?? d.quietForMs,
+    dryRun: flags.dryRun === true,
+    force: flags.force === true,
+  };
+}
+
+export function switchRequest(flags: SwitchFlags, direction: SwitchRequest['direction']): SwitchRequest {
+  const request: SwitchRequest = {
+    direction,
+    to: flags.to,
+    percent: flags.percent,
+    window: flags.window === true,
+    fence: flags.fence === true,
+    reason: flags.reason ?? '',
+  };
+  checkRequest(request);
+  return request;
+}
+
+/** How a finished switch ended: done (or a dry run), not ready (exit 4), else the failure's own exit code. */
+export function switchOutcome(report: SwitchReport): Outcome {
+  if (report.ok) return 'done';
+  if (report.outcome === 'not-ready') return 'not-ready';
+  return outcomeOf((report.steps.at(-1)?.error?.code ?? ExitCode.incomplete) as ExitCode);
+}
+
+export async function runSwitchCommand(
+  flags: SwitchFlags,
+  direction: SwitchRequest['direction'],
+  signal: AbortSignal,
+): Promise<Outcome> {
+  // Bad flags are refused before anything is opened.
+  const request = switchRequest(flags, direction);
+  const options = switchOptions(flags);
+  const ends = await openBoth(flags);
+  try {
+    const report = await runSwitch(ends.source, ends.target, request, options, {
+      signal,
+      onEvent: (event) => {
+        if (!flags.quiet) process.stderr.write(`${direction}: ${event.message}\n`);
+      },
+    });
+    printResult(flags, report, renderSwitchSummary);
+    const failed = report.steps.at(-1)?.error;
+    if (failed && !report.ok) {
+      // The summary holds it too; stderr gets the one line an operator (or a script using --json) looks for.
+      process.stderr.write(`migrate: ${failed.message}\n${failed.hint ? `  → ${failed.hint}\n` : ''}`);
+    }
+    return signal.aborted && !report.ok ? 'interrupted' : switchOutcome(report);
+  } finally {
+    await ends.close();
+  }
+}

@@ -1,0 +1,63 @@
+/**
+ * `--fence`: the old primary's writes paused by the server itself (CLIENT PAUSE <ms> WRITE on every master). The
+ * pause is a lease, renewed while the switch runs, so a killed run leaves it at most `leaseMs`; every way out
+ * lifts it (CLIENT UNPAUSE). Reads, and read-only scripts, go on during the pause.
+ */
+import { ExitCode, MigrateError, messageOf } from '../errors.js';
+import { cmd, type RedisPort } from '../redis/port.js';
+
+export class WritePause {
+  readonly startedAt = Date.now();
+  private readonly timer: NodeJS.Timeout;
+  private lifted: Promise<void> | undefined;
+
+  private constructor(
+    private readonly port: RedisPort,
+    private readonly leaseMs: number,
+  ) {
+    this.timer = setInterval(() => void this.pauseAll().catch(() => {}), Math.max(100, leaseMs / 3));
+    this.timer.unref();
+  }
+
+  /** Pauses writes on every master; a server that refuses is a clear refusal (exit 2), with nothing left paused. */
+  static async start(port: RedisPort, leaseMs: number): Promise<WritePause> {
+    const pause = new WritePause(port, leaseMs);
+    try {
+      await pause.pauseAll();
+    } catch (error) {
+      await pause.lift();
+      throw refusal(port, error);
+    }
+    return pause;
+  }
+
+  /** Asks for a 1 ms pause: a server that refuses says so before anything is written (exit 2). */
+  static async check(port: RedisPort): Promise<void> {
+    const pause = await WritePause.start(port, 1);
+    await pause.lift();
+  }
+
+  private async pauseAll(): Promise<void> {
+    // One node after another: a refusal from the first leaves nothing paused elsewhere.
+    for (const node of this.port.nodes()) {
+      const [reply] = await this.port.exec([cmd('CLIENT', ['PAUSE', this.leaseMs, 'WRITE'])], node);
+      if (reply instanceof Error) throw reply;
+    }
+  }
+
+  /** Lifts the pause on every master (once; later calls wait for the same lift). */
+  lift(): Promise<void> {
+    clearInterval(this.timer);
+    this.lifted ??= Promise.all(
+      this.port.nodes().map((node) => this.port.exec([cmd('CLIENT', ['UNPAUSE'])], node).catch(() => [])),
+    ).then(() => undefined);
+    return this.lifted;
+  }
+}
+
+const refusal = (port: RedisPort, error: unknown) =>
+  new MigrateError(`${port.label} refuses CLIENT PAUSE … WRITE: ${messageOf(error)}`, {
+    code: ExitCode.usage,
+    hint: 'stop the application’s writes yourself and run the window without --fence (it waits for quiet)',
+    cause: error,
+  });

@@ -1,0 +1,41 @@
+import type { RedisPort } from '../redis/port.js';
+import type { BatchContext } from './batch-context.js';
+import { defaultKeyCopyOptions } from './options.js';
+import { throwIfFatal } from './outcome.js';
+import { copyStructBatch } from './struct-batch.js';
+import { Tally } from './tally.js';
+
+/** A batch context for copying named keys: replace what the target holds, stop on a fatal reply. */
+export function listedCopyContext(source: RedisPort, target: RedisPort, chunkSize = 1000): BatchContext {
+  return {
+    source,
+    target,
+    options: { ...defaultKeyCopyOptions, onConflict: 'replace', chunkSize: Math.min(chunkSize, 1000) },
+    typeFilter: '',
+    stopIfFatal: throwIfFatal,
+  };
+}
+
+/**
+ * Makes the target's copy of each named key equal to the source's as it is now (deleted where the source no longer
+ * holds it): batches per source node, one after another. For short lists (repairs, keys held by a fence), not scans.
+ */
+export async function copyListedKeys(
+  source: RedisPort,
+  target: RedisPort,
+  keys: readonly Buffer[],
+  batch = 500,
+): Promise<Tally> {
+  const context = listedCopyContext(source, target);
+  const tally = new Tally();
+  const byNode = new Map<string, Buffer[]>();
+  for (const key of keys) {
+    const node = source.nodeOf(key);
+    byNode.set(node, [...(byNode.get(node) ?? []), key]);
+  }
+  for (const [node, group] of byNode) {
+    for (let i = 0; i < group.length; i += batch)
+      await copyStructBatch(context, node, group.slice(i, i + batch), tally);
+  }
+  return tally;
+}

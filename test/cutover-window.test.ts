@@ -1,0 +1,175 @@
+/**
+ * Maintenance-window switches through the built CLI, a sync running and a writer that stops when told: the cutover
+ * loses no acknowledged write and leaves the target equal to the source at the switch, reporting the write-freeze
+ * time; writes made on the target afterwards are all on the source after `rollback --window`, whether the sync
+ * carried them back (target notifications on) or the rollback's catch-up did (off, cluster target). `--fence`
+ * pauses the source's writes with CLIENT PAUSE where allowed and is refused clearly (exit 2) where not.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { readStageRecord } from '../src/control/stage-record.js';
+import { openEndpoint } from '../src/redis/connect.js';
+import { startCli } from './support/cli.js';
+import { startCluster, startRedis, stopAll, type TestCluster, type TestServer } from './support/servers.js';
+import { runSync, startWriter, userKeyDigests } from './support/switch.js';
+import { notifyArgs, waitFor } from './support/sync.js';
+
+afterAll(stopAll);
+
+interface WindowJson {
+  ok: boolean;
+  new: { stage: string; fenced: boolean };
+  pointApplicationAt?: string;
+  steps: Array<{
+    outcome: string;
+    move?: { drain: { by: string }; pauseMs: number };
+    window?: {
+      stoppedBy: string;
+      quietBy?: string;
+      freezeMs: number;
+      verify?: { ok: boolean };
+      syncFollowed: boolean;
+    };
+  }>;
+}
+
+const args = (command: string, source: TestServer, target: { url: string }, ...extra: string[]) => [
+  command,
+  ...['--source', source.url, '--target', target.url, '--window', '--quiet-for', '800', '--json'],
+  ...extra,
+];
+
+async function seed(server: TestServer) {
+  const client = server.client();
+  const pipeline = client.pipeline();
+  for (let i = 0; i < 300; i++) pipeline.set(`seed:${i}`, `v${i}`);
+  for (let i = 0; i < 20; i++) pipeline.hset(`seed:h${i}`, 'a', i, 'b', 'x');
+  await pipeline.exec();
+  client.disconnect();
+}
+
+async function recordOf(source: TestServer, target: { url: string }) {
+  const ports = {
+    source: await openEndpoint({ role: 'source', url: source.url }),
+    target: await openEndpoint({ role: 'target', url: target.url }),
+  };
+  try {
+    const reading = await readStageRecord(ports);
+    return { ...reading.record, agree: reading.agree };
+  } finally {
+    await Promise.all([ports.source.close(), ports.target.close()]);
+  }
+}
+
+/** Window cutover under a writer that stops when told; then writes on the target; then a window rollback. */
+async function cutoverThenBack(source: TestServer, target: TestServer | TestCluster, reverseFeed: boolean) {
+  await seed(source);
+  const sync = await runSync(source.url, target.url);
+  const sourceClient = source.client();
+  const targetClient = target.client();
+  try {
+    const writer = startWriter(sourceClient, 'w:');
+    const cutover = startCli(args('cutover', source, target));
+    await cutover.waitFor(/stop the application's writes to the source/);
+    const written = await writer.stop();
+    const result = await cutover.done;
+    expect(result.code, result.stderr).toBe(0);
+    const report = JSON.parse(result.stdout) as WindowJson;
+    expect(report.new).toMatchObject({ stage: 'rampdown', fenced: false });
+    expect(report.pointApplicationAt).toBeDefined();
+    const step = report.steps[0]!;
+    expect(step.move?.drain.by).toBe('sync');
+    expect(step.window).toMatchObject({ stoppedBy: 'quiet', quietBy: 'notifications', verify: { ok: true } });
+    expect(step.window!.freezeMs).toBeGreaterThan(0);
+    expect(result.stderr).toMatch(/point the application at redis:/);
+    // Nothing written since the writer stopped: the target holds exactly what the source held at the switch.
+    expect(written).toBeGreaterThan(10);
+    expect(await targetClient.get('w:count')).toBe(String(written));
+    expect(await userKeyDigests(targetClient)).toEqual(await userKeyDigests(sourceClient));
+    expect(await recordOf(source, target)).toMatchObject({ stage: 'rampdown', agree: true });
+    await waitFor('the sync to follow', () => sync.statuses.at(-1)?.direction === 'target-to-source');
+    expect(sync.statuses.at(-1)?.feeds?.target).toBe(reverseFeed);
+
+    // The application now writes to the target; then it goes back.
+    const targetWriter = startWriter(targetClient, 't:');
+    await waitFor('target writes', () => targetWriter.acknowledged > 50);
+    const rollback = startCli(args('rollback', source, target));
+    await rollback.waitFor(/stop the application's writes to the target/);
+    const onTarget = await targetWriter.stop();
+    const back = await rollback.done;
+    expect(back.code, back.stderr).toBe(0);
+    const backReport = JSON.parse(back.stdout) as WindowJson;
+    expect(backReport.new).toMatchObject({ stage: 'source', fenced: false });
+    expect(backReport.steps[0]!.move?.drain.by).toBe(reverseFeed ? 'sync' : 'copy');
+    expect(await sourceClient.get('t:count')).toBe(String(onTarget));
+    expect(await userKeyDigests(sourceClient)).toEqual(await userKeyDigests(targetClient));
+    expect(await recordOf(source, target)).toMatchObject({ stage: 'source', agree: true });
+  } finally {
+    await sync.stop();
+    sourceClient.disconnect();
+    targetClient.disconnect();
+  }
+}
+
+describe('migrate cutover --window and rollback --window', () => {
+  it('switch and switch back with the sync carrying the target’s writes (notifications on the target)', async () => {
+    const source = await startRedis({ args: notifyArgs });
+    const target = await startRedis({ args: notifyArgs });
+    await cutoverThenBack(source, target, true);
+  }, 90_000);
+
+  it('switch and switch back on a cluster target without notifications: the rollback catches up itself', async () => {
+    const source = await startRedis({ args: notifyArgs });
+    const target = await startCluster();
+    await cutoverThenBack(source, target, false);
+  }, 90_000);
+});
+
+describe('migrate cutover --window --fence', () => {
+  it('pauses the source’s writes with CLIENT PAUSE, switches, and lifts the pause', async () => {
+    const source = await startRedis({ args: notifyArgs });
+    const target = await startRedis();
+    await seed(source);
+    const sync = await runSync(source.url, target.url);
+    const sourceClient = source.client();
+    try {
+      const writer = startWriter(sourceClient, 'w:');
+      const cutover = startCli(args('cutover', source, target, '--fence'));
+      await cutover.waitFor(/writes to the source paused/);
+      const beforePause = writer.acknowledged;
+      const result = await cutover.done;
+      expect(result.code, result.stderr).toBe(0);
+      const step = (JSON.parse(result.stdout) as WindowJson).steps[0]!;
+      expect(step.window).toMatchObject({ stoppedBy: 'client-pause', verify: { ok: true } });
+      expect(step.window!.freezeMs).toBeGreaterThan(0);
+      // Every write acknowledged before the pause is on the target.
+      const targetClient = target.client();
+      for (const i of [0, beforePause - 1]) expect(await targetClient.get(`w:${i}`)).toBe(String(i));
+      targetClient.disconnect();
+      // The pause is lifted (a pause left in place would hold this write for seconds).
+      const probe = source.client({ commandTimeout: 2000 });
+      await expect(probe.set('after', '1')).resolves.toBe('OK');
+      probe.disconnect();
+      await writer.stop();
+    } finally {
+      await sync.stop();
+      sourceClient.disconnect();
+    }
+  }, 60_000);
+
+  it('is refused with exit 2 where the source denies CLIENT PAUSE, the record untouched (and so is a rollback from source)', async () => {
+    const source = await startRedis();
+    const target = await startRedis();
+    const admin = source.client();
+    await admin.call('ACL', 'SETUSER', 'app', 'on', '>pw', '~*', '&*', '+@all', '-client');
+    admin.disconnect();
+    const appSource = { ...source, url: source.url.replace('redis://', 'redis://app:pw@') } as TestServer;
+    const result = await startCli(args('cutover', appSource, target, '--fence', '--force')).done;
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/refuses CLIENT PAUSE/);
+    expect(await recordOf(source, target)).toMatchObject({ stage: 'source', epoch: 0 });
+    // And nothing to roll back from source.
+    const rollback = await startCli(['rollback', '--source', source.url, '--target', target.url]).done;
+    expect(rollback.code).toBe(2);
+    expect(rollback.stderr).toMatch(/nothing to roll back: the stage is source/);
+  }, 30_000);
+});
