@@ -4,6 +4,7 @@ import { execScripts, scriptCommand } from '../redis/script-runner.js';
 import { dumpBatchScript } from '../redis/scripts.js';
 import { type BatchCopier, sourceNow } from './batch-context.js';
 import { deleteGone, failWholeBatch, releaseReply, tallyWrites } from './batch-steps.js';
+import { stampAt } from './stamp.js';
 import { type KeyWrite, writeKeys } from './write-batch.js';
 
 /** DUMP/RESTORE copy of one batch: one EVAL dumps every key, one script call per node restores them with ABSTTL. */
@@ -22,6 +23,11 @@ export const copyDumpBatch: BatchCopier = async (context, node, keys, tally) => 
   const localAtRead = Date.now();
   const flat = Array.isArray(reply) ? reply : [];
   const sourceAtRead = asNumber(flat[0]);
+  const stamp = context.stamped ? stampAt(flat, 1 + keys.length * 2) : undefined;
+  if (context.stamped && stamp === undefined) {
+    failWholeBatch(context, keys, new Error('the batch read carried no stamp'), tally);
+    return;
+  }
   const restores: KeyWrite[] = [];
   const gone: Buffer[] = [];
   for (const [i, key] of keys.entries()) {
@@ -41,6 +47,11 @@ export const copyDumpBatch: BatchCopier = async (context, node, keys, tally) => 
     restores.push({ key, type: 'restore', expireAt, payload: [payload], bytes: payload.length });
   }
   releaseReply(flat);
-  await deleteGone(context, gone, tally);
-  tallyWrites(context, await writeKeys(target, restores, options.onConflict ?? 'replace'), restores, tally);
+  await deleteGone(context, gone, tally, stamp);
+  tallyWrites(
+    context,
+    await writeKeys(target, restores, options.onConflict ?? 'replace', stamp),
+    restores,
+    tally,
+  );
 };

@@ -8,6 +8,7 @@ import { type BatchCopier, sourceNow } from './batch-context.js';
 import { deleteGone, failWholeBatch, releaseReply, tallyWrites } from './batch-steps.js';
 import { type BigKey, copyBigKey } from './big-key.js';
 import { readOrFallback } from './fallback-read.js';
+import { stampAt } from './stamp.js';
 import { type KeyWrite, payloadBytes, writeKeys } from './write-batch.js';
 
 /**
@@ -41,6 +42,11 @@ export const copyStructBatch: BatchCopier = async (context, node, keys, tally) =
   const flat = Array.isArray(reply) ? reply : [];
   const sourceAtRead = asNumber(flat[0]);
   const now = () => sourceNow(sourceAtRead, localAtRead);
+  const stamp = context.stamped ? stampAt(flat, 1 + keys.length * 4) : undefined;
+  if (context.stamped && stamp === undefined) {
+    failWholeBatch(context, keys, new Error('the batch read carried no stamp'), tally);
+    return;
+  }
 
   const writes: KeyWrite[] = [];
   const big: BigKey[] = [];
@@ -70,15 +76,20 @@ export const copyStructBatch: BatchCopier = async (context, node, keys, tally) =
     }
     const payload = value === false ? undefined : codec.payload(value);
     if (!payload || payload.length + writeScriptOverhead > maxRequestArgs) {
-      big.push({ key, type, expireAt, now });
+      big.push({ key, type, expireAt, now, stamp });
       return;
     }
     writes.push({ key, type, expireAt, payload, bytes: payloadBytes(payload) });
   });
   releaseReply(flat);
 
-  await deleteGone(context, gone, tally);
-  tallyWrites(context, await writeKeys(target, writes, options.onConflict ?? 'replace'), writes, tally);
+  await deleteGone(context, gone, tally, stamp);
+  tallyWrites(
+    context,
+    await writeKeys(target, writes, options.onConflict ?? 'replace', stamp),
+    writes,
+    tally,
+  );
 
   const bigGone: Buffer[] = [];
   for (const entry of big) {
@@ -86,5 +97,5 @@ export const copyStructBatch: BatchCopier = async (context, node, keys, tally) =
     if (outcome === 'gone') bigGone.push(entry.key);
     else tally.add(entry.key, outcome);
   }
-  await deleteGone(context, bigGone, tally);
+  await deleteGone(context, bigGone, tally, stamp);
 };

@@ -4,6 +4,7 @@ import { execScripts, scriptCommand } from '../redis/script-runner.js';
 import { writeBatchScript, writeKeyScript } from '../redis/scripts.js';
 import { releaseReply } from './batch-steps.js';
 import type { ConflictPolicy } from './options.js';
+import { writeStamped } from './stamp.js';
 
 /** One key to write: a struct payload (the write script's) or, with type 'restore', a DUMP payload. */
 export interface KeyWrite {
@@ -37,14 +38,17 @@ const slotRefusal = /non local key|do not hash to the same slot|CROSSSLOT/i;
  * Writes keys to the target, each atomically: one write-script call per node carries many keys, packed into one
  * argument, which costs the client and both ends far less than a command per key. Returns one reply
  * per write, in order. A node that will not let one script touch keys of several slots (ElastiCache Serverless,
- * a slot moving mid-run) gets its keys resent one script call each.
+ * a slot moving mid-run) gets its keys resent one script call each. With a `stamp` (src/copy/stamp.ts), each key is
+ * written by its own call that refuses to replace a newer copy.
  */
 export async function writeKeys(
   target: RedisPort,
   writes: KeyWrite[],
   policy: ConflictPolicy,
+  stamp?: number,
 ): Promise<Reply[]> {
   if (writes.length === 0) return [];
+  if (stamp !== undefined) return writeStamped(target, writes, policy, stamp);
   if (perKeyTargets.has(target)) return writeEach(target, writes, policy);
   const calls = packCalls(target, writes, policy);
   const replies = await execScripts(

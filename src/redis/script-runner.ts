@@ -23,6 +23,11 @@ export function scriptCommand(script: string, key: Buffer | string | undefined, 
     : cmd('EVALSHA', [sha1(script), 1, key, ...args], key);
 }
 
+/** EVALSHA that declares `keys` (all of one slot, for a cluster): KEYS[1..n], routed by the first. */
+export function scriptCommandKeys(script: string, keys: Array<Buffer | string>, args: Arg[]): Command {
+  return cmd('EVALSHA', [sha1(script), keys.length, ...keys, ...args], keys[0]);
+}
+
 /**
  * Runs commands, resending any EVALSHA refused with NOSCRIPT as EVAL with the script body
  * (a fresh or restarted server has an empty script cache; EVAL also fills it for later calls).

@@ -5,7 +5,8 @@
 
 /**
  * Reads a batch. ARGV: chunkLimit, maxInlineBytes, typeFilter (comma list or ''), key… .
- * Returns: nowMs, then per key: type, pttl, size, value (false when too big to inline or filtered out).
+ * Returns: nowMs, then per key: type, pttl, size, value (false when too big to inline or filtered out), then the
+ * read's stamp (TIME in microseconds, for stamped writes: src/copy/stamp.ts).
  * The expiry is read with TIME in the same atomic call, so now + pttl is an absolute expiry (invariant 4).
  */
 export const readBatchScript = `
@@ -56,12 +57,13 @@ for i = 4, #ARGV do
   out[#out + 1] = size
   out[#out + 1] = val
 end
+out[#out + 1] = tonumber(t[1]) * 1000000 + tonumber(t[2])
 return out
 `;
 
 /**
  * Dump-mode read. ARGV: typeFilter, key… . Returns nowMs, then per key: pttl, payload (false when the key is gone;
- * the string 'filtered' when its type is not wanted).
+ * the string 'filtered' when its type is not wanted), then the read's stamp (TIME in microseconds).
  */
 export const dumpBatchScript = `
 local t = redis.call('TIME')
@@ -82,6 +84,7 @@ for i = 2, #ARGV do
   out[#out + 1] = pttls[i]
   out[#out + 1] = pttls[i] >= -1 and redis.call('DUMP', ARGV[i]) or false
 end
+out[#out + 1] = tonumber(t[1]) * 1000000 + tonumber(t[2])
 return out
 `;
 
@@ -236,4 +239,56 @@ while i <= count do
   i = i + 4 + n
 end
 return out
+`;
+
+/**
+ * Lua shared by the stamped writes: refuses a copy read before the one the secondary already holds. A stamp is the
+ * primary's clock at the read (microseconds, as a decimal string: exact in a Lua double up to 2^53), kept per key in
+ * a hash of the key's own slot.
+ */
+const stampHelpers = `
+local function stale(k, hash, stamp)
+  local held = redis.call('HGET', hash, k)
+  return held and tonumber(held) > tonumber(stamp)
+end
+local function keepStamp(k, hash, stamp, ttl)
+  redis.call('HSET', hash, k, stamp)
+  redis.call('PEXPIRE', hash, ttl)
+end
+`;
+
+/**
+ * A stamped write of one key: KEYS[1] = key, KEYS[2] = the stamp hash of its slot (both declared, one slot).
+ * ARGV: type ('none' deletes), expireAtMs, policy, stamp, stampTtlMs, payload… . Returns 'stale' (a newer copy is
+ * there: nothing written), 'deleted', or what writeKey returns.
+ */
+export const writeStampedScript = `${writeHelpers}${stampHelpers}
+if stale(KEYS[1], KEYS[2], ARGV[4]) then return 'stale' end
+local reply = 'deleted'
+if ARGV[1] == 'none' then
+  redis.call('DEL', KEYS[1])
+else
+  local refused = oomRefusal(KEYS[1])
+  if refused then return refused end
+  reply = writeKey(KEYS[1], ARGV[1], tonumber(ARGV[2]), ARGV[3], ARGV, 6, #ARGV)
+  if type(reply) == 'table' then return reply end
+end
+keepStamp(KEYS[1], KEYS[2], ARGV[4], ARGV[5])
+return reply
+`;
+
+/**
+ * The stamped end of a key rebuilt in chunks: KEYS[1] = temporary key, KEYS[2] = key, KEYS[3] = stamp hash (one slot).
+ * ARGV: expireAtMs (0 = none), stamp, stampTtlMs. Gives the temporary key its expiry and renames it into place, or
+ * drops it and returns 'stale' when a newer copy is there.
+ */
+export const renameStampedScript = `${stampHelpers}
+if stale(KEYS[2], KEYS[3], ARGV[2]) then
+  redis.call('DEL', KEYS[1])
+  return 'stale'
+end
+if tonumber(ARGV[1]) > 0 then redis.call('PEXPIREAT', KEYS[1], ARGV[1]) else redis.call('PERSIST', KEYS[1]) end
+redis.call('RENAME', KEYS[1], KEYS[2])
+keepStamp(KEYS[2], KEYS[3], ARGV[2], ARGV[3])
+return 'ok'
 `;

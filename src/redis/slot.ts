@@ -32,6 +32,13 @@ export function tempKeyFor(key: Buffer | string): string {
   return `${reservedPrefix}tmp:{${slotTags()[slotOf(key)]}}:${process.pid}:${tempCounter}`;
 }
 
+/**
+ * The hash that keeps the stamps of the copies written to `key`'s slot (src/copy/stamp.ts): one per slot, in the
+ * reserved namespace, so a stamped write declares two keys of one slot.
+ */
+export const stampKeyFor = (key: Buffer | string): string =>
+  `${reservedPrefix}stamp:{${slotTags()[slotOf(key)]}}`;
+
 const reservedBytes = Buffer.from(reservedPrefix);
 
 /** Runs for every scanned key: compares in place, making no slice or string. */
