@@ -217,4 +217,35 @@ describe('stamped writes on a cluster secondary', () => {
     client.disconnect();
     await Promise.all([source.close(), target.close()]);
   });
+
+  it('reads a batch of one slot with its keys declared, as ElastiCache Serverless wants', async () => {
+    const writer = cluster.client();
+    await writer.set('{user:1}:name', 'ada', 'PX', 60_000);
+    await writer.hset('{user:1}:prefs', 'theme', 'dark');
+    writer.disconnect();
+    const source = await openEndpoint({ role: 'source', url: cluster.url });
+    const target = await openEndpoint({ role: 'target', url: sourceServer.url });
+    const sent: Command[] = [];
+    const watched = withExec(source, (commands, node) => {
+      sent.push(...commands);
+      return source.exec(commands, node);
+    });
+    const keys = ['{user:1}:name', '{user:1}:prefs', '{user:1}:gone'].map((key) => Buffer.from(key));
+    const tally = new Tally();
+    await copyStructBatch(
+      { ...contextOf(watched, target, true), declareKeys: true },
+      source.nodeOf(keys[0]!),
+      keys,
+      tally,
+    );
+    expect(tally.counts).toMatchObject({ copied: 2, expired: 1, failed: 0 });
+    const reads = sent.filter((command) => command.name === 'EVALSHA');
+    expect(reads.length).toBeGreaterThan(0);
+    for (const { args } of reads) expect(args.slice(1, 5)).toEqual([3, ...keys]);
+    const check = sourceServer.client();
+    expect(await check.hgetall('{user:1}:prefs')).toEqual({ theme: 'dark' });
+    expect(await check.pttl('{user:1}:name')).toBeGreaterThan(50_000);
+    check.disconnect();
+    await Promise.all([source.close(), target.close()]);
+  });
 });

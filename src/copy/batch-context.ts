@@ -14,6 +14,11 @@ export interface BatchContext {
    * run beside another copier of the same key (client mirrors, sync re-copies, the rollback catch-up).
    */
   stamped?: boolean;
+  /**
+   * Declare the batch's keys to the read script (the caller gives keys of one slot): for a source that lets scripts
+   * touch declared keys only (ElastiCache Serverless, read from once it is the primary).
+   */
+  declareKeys?: boolean;
   /** Throws, stopping the run, when an error makes going on pointless (OOM, quota, auth); else returns. */
   stopIfFatal(error: Error, role: 'source' | 'target'): void;
 }

@@ -1,6 +1,6 @@
 import { absoluteExpiry } from '../redis/expiry.js';
 import { asNumber } from '../redis/port.js';
-import { execScripts, scriptCommand } from '../redis/script-runner.js';
+import { execScripts, scriptCommand, scriptCommandKeys } from '../redis/script-runner.js';
 import { readBatchScript } from '../redis/scripts.js';
 import { maxRequestArgs, writeScriptOverhead } from '../redis/types/codec.js';
 import { codecs } from '../redis/types/index.js';
@@ -19,19 +19,11 @@ export const copyStructBatch: BatchCopier = async (context, node, keys, tally) =
   const { source, target, options } = context;
   // A source that refuses scripts is read command by command instead (src/copy/fallback-read.ts).
   const reply = await readOrFallback(context, node, keys, async () => {
-    const [scripted] = await execScripts(
-      source,
-      [
-        scriptCommand(readBatchScript, undefined, [
-          options.chunkSize,
-          options.maxInlineBytes,
-          context.typeFilter,
-          ...keys,
-        ]),
-      ],
-      [readBatchScript],
-      node,
-    );
+    const limits = [options.chunkSize, options.maxInlineBytes, context.typeFilter];
+    const read = context.declareKeys
+      ? scriptCommandKeys(readBatchScript, keys, limits)
+      : scriptCommand(readBatchScript, undefined, [...limits, ...keys]);
+    const [scripted] = await execScripts(source, [read], [readBatchScript], node);
     return scripted ?? null;
   });
   if (reply instanceof Error) {

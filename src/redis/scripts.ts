@@ -4,7 +4,8 @@
  */
 
 /**
- * Reads a batch. ARGV: chunkLimit, maxInlineBytes, typeFilter (comma list or ''), key… .
+ * Reads a batch. ARGV: chunkLimit, maxInlineBytes, typeFilter (comma list or ''), key… ; or the keys declared as
+ * KEYS (one slot), for a server that lets scripts touch declared keys only (ElastiCache Serverless).
  * Returns: nowMs, then per key: type, pttl, size, value (false when too big to inline or filtered out), then the
  * read's stamp (TIME in microseconds, for stamped writes: src/copy/stamp.ts).
  * The expiry is read with TIME in the same atomic call, so now + pttl is an absolute expiry (invariant 4).
@@ -15,19 +16,21 @@ local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local limit = tonumber(ARGV[1])
 local maxBytes = tonumber(ARGV[2])
 local filter = ARGV[3]
+local keys, first = ARGV, 4
+if #KEYS > 0 then keys, first = KEYS, 1 end
 local types, pttls = {}, {}
 -- Every expiry first: PTTL follows the clock while the script runs, so reading values in between would skew it.
-for i = 4, #ARGV do
-  local ty = redis.call('TYPE', ARGV[i]).ok
+for i = first, #keys do
+  local ty = redis.call('TYPE', keys[i]).ok
   if ty ~= 'none' and filter ~= '' and not string.find(',' .. filter .. ',', ',' .. ty .. ',', 1, true) then
     ty = 'filtered'
   end
   types[i] = ty
-  pttls[i] = (ty == 'none' or ty == 'filtered') and -2 or redis.call('PTTL', ARGV[i])
+  pttls[i] = (ty == 'none' or ty == 'filtered') and -2 or redis.call('PTTL', keys[i])
 end
 local out = {now}
-for i = 4, #ARGV do
-  local k, ty = ARGV[i], types[i]
+for i = first, #keys do
+  local k, ty = keys[i], types[i]
   local size, val = 0, false
   if ty == 'string' then
     size = redis.call('STRLEN', k)
