@@ -185,7 +185,10 @@ class Lane {
   }
 
   private async connected(): Promise<Redis | Cluster> {
-    this.client ??= this.side.duplicate();
+    if (!this.client) {
+      this.client = this.side.duplicate();
+      this.client.on('error', () => {}); // a failed blocking call reports it to its caller
+    }
     if (this.client.status === 'wait') await this.client.connect().catch(() => {});
     return this.client;
   }

@@ -4,6 +4,7 @@ import type { ClientHeartbeat } from '../control/heartbeats.js';
 import type { StageRecord } from '../control/stage-record.js';
 import type { Placement, Side, Stage } from '../control/stages.js';
 import { ExitCode, MigrateError } from '../errors.js';
+import { stampKeyFor } from '../redis/slot.js';
 import { BlockingLanes } from './blocking.js';
 import { classify } from './command-kind.js';
 import { Dispatcher } from './dispatcher.js';
@@ -75,7 +76,13 @@ export class Migration {
     const ports = { source: this.sides.source.port, target: this.sides.target.port };
     this.router = new Router(this.settings.fenceTimeoutMs);
     this.repair = new RepairLog(ports.target);
-    this.mirror = new Mirror(ports, this.router, this.repair, this.settings);
+    this.mirror = new Mirror(
+      ports,
+      this.router,
+      this.repair,
+      this.settings,
+      (side) => this.sides[side].port.client.status === 'ready',
+    );
     this.shadow = new ShadowReads(ports, this.router, (key) => this.mirror.pending(key), this.settings);
     this.dispatcher = new Dispatcher(this.sides, this.router, this.mirror, this.shadow, this.scripts);
     this.blocking = new BlockingLanes(this.sides, this.router, (keys, side) =>
@@ -110,6 +117,7 @@ export class Migration {
       );
       await this.follower.start();
       this.heartbeat.start();
+      stampKeyFor(''); // builds the per-slot tag table once (tens of ms), before the first mirror needs it
     })();
     return this.starting;
   }

@@ -59,6 +59,8 @@ export class Mirror {
     private readonly router: Router,
     private readonly repair: RepairLog,
     private readonly settings: MirrorSettings,
+    /** False while a side's connection is down: its batches fail at once instead of queueing. */
+    private readonly ready: (side: Side) => boolean,
   ) {
     this.queue = new MirrorQueue(settings.mirrorQueueLimit);
     const context = (from: Side): BatchContext => ({
@@ -161,13 +163,24 @@ export class Mirror {
     }
   }
 
-  /** Keys copied together: same direction and same primary node (one slot when keys must be declared). */
+  /** One read per node, or per slot where keys are declared (each group is one script call on the primary). */
+  private groups(from: Side, keys: Buffer[]): Array<[node: string, keys: Buffer[]]> {
+    const port = this.ports[from];
+    if (keys.length === 0) return [];
+    if (!this.contexts[from].declareKeys) return [[port.nodeOf(keys[0]!), keys]];
+    const bySlot = new Map<number, Buffer[]>();
+    for (const key of keys) {
+      const group = bySlot.get(slotOf(key));
+      if (group) group.push(key);
+      else bySlot.set(slotOf(key), [key]);
+    }
+    return [...bySlot.values()].map((group) => [port.nodeOf(group[0]!), group]);
+  }
+
+  /** Keys copied together: same direction, and same primary node unless keys are declared (grouped by slot then). */
   private laneOf(entry: MirrorEntry): string {
-    const port = this.ports[entry.from];
-    const where = this.contexts[entry.from].declareKeys
-      ? `slot:${slotOf(entry.key)}`
-      : port.nodeOf(entry.key);
-    return `${entry.from}|${where}`;
+    const declared = this.contexts[entry.from].declareKeys;
+    return `${entry.from}|${declared ? 'declared' : this.ports[entry.from].nodeOf(entry.key)}`;
   }
 
   private async copy(batch: MirrorEntry[]): Promise<void> {
@@ -176,11 +189,17 @@ export class Mirror {
     const stray = batch.filter((entry) => this.router.route(slotOf(entry.key)).primary !== from);
     const keys = batch.filter((entry) => !stray.includes(entry)).map((entry) => entry.key);
     const failed = new FailedKeys();
-    try {
-      if (keys.length > 0)
-        await copyStructBatch(this.contexts[from], this.ports[from].nodeOf(keys[0]!), keys, failed);
-    } catch {
+    if (!this.ready(from) || !this.ready(otherSide(from))) {
+      // A side that is down fails the batch at once (its commands would only wait in ioredis's offline queue).
       for (const key of keys) failed.ids.add(key.toString('latin1'));
+    } else {
+      await Promise.all(
+        this.groups(from, keys).map(([node, group]) =>
+          copyStructBatch(this.contexts[from], node, group, failed).catch(() => {
+            for (const key of group) failed.ids.add(key.toString('latin1'));
+          }),
+        ),
+      );
     }
     this.failures += failed.ids.size;
     const now = Date.now();
