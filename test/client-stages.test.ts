@@ -26,8 +26,6 @@ describe('the client through the stages', () => {
   let onSource: Redis;
   let onTarget: Redis;
   const drained = () => waitFor('mirror drained', () => redis.migrationStats().mirror.queued === 0);
-  const userKeys = async (client: Redis) =>
-    (await client.keys('*')).filter((k) => !k.startsWith('__migrate:')).sort();
 
   beforeAll(async () => {
     [source, target] = await Promise.all([startRedis(), startRedis()]);
