@@ -32,7 +32,11 @@ describe('a cluster target', () => {
       source: await openEndpoint({ role: 'source', url: source.url }),
       target: await openEndpoint({ role: 'target', url: cluster.url }),
     };
-    redis = createMigratingClient({ source: source.url, target: { cluster: cluster.url }, shadowSampleRate: 1 });
+    redis = createMigratingClient({
+      source: source.url,
+      target: { cluster: cluster.url },
+      shadowSampleRate: 1,
+    });
     onSource = source.client();
     onCluster = cluster.client();
   });

@@ -41,6 +41,11 @@ const scriptCommands = new Set(['eval', 'evalsha', 'fcall']);
 /** Commands that need one connection's state across calls, which a client spread over two servers cannot give. */
 const unsupported = new Set(['multi', 'exec', 'discard', 'monitor', 'select', 'reset', 'migrate']);
 
+/** Kinds that do not depend on the arguments, by command name: the table is read once per name. */
+const kindByName = new Map<string, CommandKind>();
+/** Names whose kind depends on their arguments (BLOCK, a subcommand, whether they have keys). */
+const argumentDependent = new Set(['xread', 'xreadgroup', 'script', 'function']);
+
 export function classify(command: Command): Classified {
   const name = command.name.toLowerCase();
   const args = command.args as Array<Buffer | string | number>;
@@ -50,17 +55,43 @@ export function classify(command: Command): Classified {
     return { kind: 'write', name, keys: first === undefined || typeof first === 'number' ? [] : [first] };
   }
   const keys = getKeyIndexes(name, args).map((i) => args[i] as Buffer | string);
-  return { kind: kindOf(name, args, keys.length > 0), name, keys };
+  let kind = kindByName.get(name);
+  if (kind === undefined) {
+    kind = kindOf(name, args);
+    if (!argumentDependent.has(name)) kindByName.set(name, kind);
+  }
+  return { kind: kind === 'write' && keys.length === 0 ? 'keyless-write' : kind, name, keys };
 }
 
-function kindOf(name: string, args: Array<Buffer | string | number>, keyed: boolean): CommandKind {
+const plainByName = new Map<string, boolean>();
+const plainKinds = new Set<CommandKind>(['read', 'write', 'primary', 'broadcast']);
+
+/**
+ * True for a command that needs nothing but a connection: no subscriber or blocking connection, no script body to
+ * remember, no refusal. In a stage without mirror or shadow reads it goes straight to the primary.
+ */
+export function isPlainCommand(commandName: string): boolean {
+  let plain = plainByName.get(commandName);
+  if (plain === undefined) {
+    const name = commandName.toLowerCase();
+    plain =
+      exists(name) &&
+      !argumentDependent.has(name) &&
+      !scriptCommands.has(name) &&
+      plainKinds.has(kindOf(name, []));
+    plainByName.set(commandName, plain);
+  }
+  return plain;
+}
+
+function kindOf(name: string, args: Array<Buffer | string | number>): CommandKind {
   if (name === 'quit') return 'quit';
   if (unsupported.has(name)) return 'unsupported';
   if (subscribeCommands.has(name)) return 'subscribe';
   if (isBroadcast(name, args)) return 'broadcast';
   if (scriptCommands.has(name)) return 'script';
   if (hasFlag(name, 'blocking') && (!name.startsWith('xread') || hasBlockOption(args))) return 'blocking';
-  if (hasFlag(name, 'write')) return keyed ? 'write' : 'keyless-write';
+  if (hasFlag(name, 'write')) return 'write';
   if (hasFlag(name, 'readonly')) return 'read';
   return 'primary';
 }

@@ -46,11 +46,25 @@ export class Dispatcher {
       command.reject(unmirrorable(name));
       return;
     }
+    const route = this.router.fastRoute();
+    if (route) {
+      this.start(command, kind, name, keys, kind === 'read' ? route.reads : route.primary);
+      return;
+    }
     const slots = slotsOf(keys);
     this.router.admit(
       slots,
       useOf(kind),
-      () => this.start(command, kind, name, keys, slots),
+      () => {
+        let side: Side;
+        try {
+          side = this.router.sideOf(slots, useOf(kind));
+        } catch (error) {
+          command.reject(error as Error);
+          return;
+        }
+        this.start(command, kind, name, keys, side);
+      },
       (error) => command.reject(error),
     );
   }
@@ -70,8 +84,22 @@ export class Dispatcher {
     this.mirrorKeys(sent.keys, sent.side);
   }
 
+  /** after(), never keeping a reply from its caller. */
+  private afterSafely(sent: Sent, outcome: 'ok' | unknown): void {
+    try {
+      this.after(sent, outcome);
+    } catch {
+      // a mirror or shadow-read fault is counted where it happens; the caller gets the primary's reply regardless
+    }
+  }
+
   /** Queues the keys whose slot mirrors writes from `side`. */
   mirrorKeys(keys: ReadonlyArray<Buffer | string>, side: Side): void {
+    const uniform = this.router.uniform;
+    if (uniform) {
+      if (uniform.mirror !== undefined && uniform.primary === side) this.mirror.mark(keys, side);
+      return;
+    }
     const mirrored = keys.filter((key) => {
       const route = this.router.route(slotOf(key));
       return route.mirror !== undefined && route.primary === side;
@@ -79,32 +107,24 @@ export class Dispatcher {
     if (mirrored.length > 0) this.mirror.mark(mirrored, side);
   }
 
-  private start(
-    command: Command,
-    kind: CommandKind,
-    name: string,
-    keys: Array<Buffer | string>,
-    slots: number[],
-  ) {
-    let side: Side;
-    try {
-      side = this.router.sideOf(slots, useOf(kind));
-    } catch (error) {
-      command.reject(error as Error);
-      return;
-    }
+  /**
+   * Sends the command on the side's own ioredis connection. Its settling is seen by wrapping the command's own
+   * resolve and reject (what ioredis calls with the reply), which costs less than a promise per command.
+   */
+  private start(command: Command, kind: CommandKind, name: string, keys: Array<Buffer | string>, side: Side) {
     const done = this.router.track();
     const sent: Sent = { kind, keys, side };
-    command.promise.then(
-      () => {
-        done();
-        this.after(sent, 'ok');
-      },
-      (error: unknown) => {
-        done();
-        this.after(sent, error);
-      },
-    );
+    const { resolve, reject } = command;
+    command.resolve = (reply) => {
+      done();
+      this.afterSafely(sent, 'ok');
+      return resolve(reply);
+    };
+    command.reject = (error) => {
+      done();
+      this.afterSafely(sent, error);
+      reject(error);
+    };
     if (name === 'eval') this.scripts.learn(command.args[0] as Buffer | string);
     if (kind === 'broadcast') this.broadcast(command, name, side);
     if (name === 'evalsha' && Object.getPrototypeOf(command) === Command.prototype)

@@ -6,13 +6,14 @@ import type { Placement, Side, Stage } from '../control/stages.js';
 import { ExitCode, MigrateError } from '../errors.js';
 import { stampKeyFor } from '../redis/slot.js';
 import { BlockingLanes } from './blocking.js';
-import { classify } from './command-kind.js';
+import { classify, isPlainCommand } from './command-kind.js';
 import { Dispatcher } from './dispatcher.js';
 import { openSide, type SideConnections } from './endpoints.js';
 import { HeartbeatPublisher } from './heartbeat.js';
 import { KnownScripts } from './known-scripts.js';
 import { Mirror } from './mirror.js';
 import { type ClientSettings, type MigratingClientOptions, resolveSettings } from './options.js';
+import { pendingReplies } from './pending-replies.js';
 import { RepairLog } from './repair-log.js';
 import { Router } from './router.js';
 import { ShadowReads } from './shadow-reads.js';
@@ -98,6 +99,7 @@ export class Migration {
           this.subscriptions.rerouted();
         },
         beforeFenceAck: (from, to) => this.beforeFenceAck(from, to),
+        sentBefore: () => this.sentBefore(),
         acknowledged: (record) => this.acknowledged(record),
       },
       this.settings,
@@ -130,6 +132,11 @@ export class Migration {
   send(command: Command): void {
     if (this.closed) {
       command.reject(new Error('Connection is closed.'));
+      return;
+    }
+    const passive = this.router.passiveRoute();
+    if (passive && isPlainCommand(command.name)) {
+      this.sides[passive.primary].app.sendCommand(command);
       return;
     }
     const classified = classify(command);
@@ -222,6 +229,12 @@ export class Migration {
       this.scripts.loadOn(this.sides.target.port),
     ]);
     await Promise.all([this.mirror.drained(), within(scripts, 1000)]);
+  }
+
+  /** Settles once every command the application connections hold now has its reply (or failed). */
+  private sentBefore(): Promise<unknown> {
+    const apps = [this.sides.source.app, this.sides.target.app];
+    return Promise.allSettled(apps.flatMap((app) => pendingReplies(app)));
   }
 
   private acknowledged(record: StageRecord): void {

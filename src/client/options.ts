@@ -56,7 +56,7 @@ export const defaultClientSettings: Omit<ClientSettings, 'clientId' | 'keyPrefix
   shadowExamples: 10,
   mirrorQueueLimit: 10_000,
   mirrorBatch: 500,
-  mirrorLingerMs: 5,
+  mirrorLingerMs: 20,
   mirrorAttempts: 5,
   fenceTimeoutMs: 10_000,
   leaseMs: 5_000,

@@ -47,8 +47,14 @@ interface Waiting {
 export class Router {
   private routing: Routing | undefined;
   private holdingWrites = false;
+  /** Every slot routes alike (no partial stage, no fence): commands skip the per-slot work. */
+  private uniformRoute: StageRoute | undefined;
+  /** The uniform route when it also mirrors nothing and compares nothing (source, complete). */
+  private passive: StageRoute | undefined;
   private generation = 0;
-  private readonly inFlight = new Map<number, number>();
+  /** Commands in flight under the current routing, and under earlier ones by generation. */
+  private running = 0;
+  private readonly earlier = new Map<number, number>();
   private idleWaiters: Array<() => void> = [];
   private readonly waiting: Waiting[] = [];
 
@@ -65,7 +71,15 @@ export class Router {
 
   set(routing: Routing): void {
     this.routing = routing;
+    if (this.running > 0) this.earlier.set(this.generation, this.running);
+    this.running = 0;
     this.generation++;
+    const { placement } = routing;
+    const whole = placement.percent === 100 || placement.percent === 0 || !previousStage(placement.stage);
+    this.uniformRoute =
+      whole && !routing.fencedTo && !routing.holdAllWrites ? routeOf(placement, keylessSlot) : undefined;
+    const route = this.uniformRoute;
+    this.passive = route && !route.mirror && !route.shadowReads ? route : undefined;
     this.release();
   }
 
@@ -73,6 +87,24 @@ export class Router {
   holdWrites(hold: boolean): void {
     this.holdingWrites = hold;
     if (!hold) this.release();
+  }
+
+  /** The one route of every slot, when nothing is held or partial: the common case, decided without slots. */
+  fastRoute(): StageRoute | undefined {
+    return this.holdingWrites || this.waiting.length > 0 ? undefined : this.uniformRoute;
+  }
+
+  /**
+   * The route when nothing follows a reply (no mirror, no shadow read) and nothing is held: commands go straight
+   * to the primary's connection (the stage change counts them from ioredis's own queues: src/client/pending-replies.ts).
+   */
+  passiveRoute(): StageRoute | undefined {
+    return this.holdingWrites || this.waiting.length > 0 ? undefined : this.passive;
+  }
+
+  /** The one route of every slot, when the stage is whole and not fenced. */
+  get uniform(): StageRoute | undefined {
+    return this.uniformRoute;
   }
 
   /** Runs `start` now, or once the slots are free; `fail` gets the error when the wait outlasts the fence timeout. */
@@ -122,28 +154,42 @@ export class Router {
     );
   }
 
-  /** Counts a command in flight under the current routing; call the returned function when it is done. */
+  /** Counts a command in flight under the current routing; call the returned function (once or more) when done. */
   track(): () => void {
     const generation = this.generation;
-    this.inFlight.set(generation, (this.inFlight.get(generation) ?? 0) + 1);
+    this.running++;
+    let finished = false;
     return () => {
-      const left = (this.inFlight.get(generation) ?? 1) - 1;
-      if (left > 0) this.inFlight.set(generation, left);
-      else this.inFlight.delete(generation);
-      if (left <= 0) for (const wake of this.idleWaiters.splice(0)) wake();
+      if (finished) return;
+      finished = true;
+      if (generation === this.generation) {
+        this.running--;
+        if (this.running === 0 && this.idleWaiters.length > 0) this.wake();
+        return;
+      }
+      const left = (this.earlier.get(generation) ?? 1) - 1;
+      if (left > 0) this.earlier.set(generation, left);
+      else this.earlier.delete(generation);
+      if (left <= 0) this.wake();
     };
   }
 
   /** Resolves once every command started under an earlier routing has finished. */
   async drained(): Promise<void> {
     const generation = this.generation;
-    const busy = () => [...this.inFlight.keys()].some((g) => g < generation);
+    const busy = () => [...this.earlier.keys()].some((g) => g < generation);
     while (busy()) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private wake(): void {
+    for (const wake of this.idleWaiters.splice(0)) wake();
   }
 
   /** Resolves once no command is in flight. */
   async settled(): Promise<void> {
-    while (this.inFlight.size > 0) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+    while (this.running > 0 || this.earlier.size > 0) {
+      await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+    }
   }
 
   /** Fails every held command (the client is closing). */

@@ -11,6 +11,8 @@ export interface FollowerHooks {
   rerouted(): void;
   /** Before a fenced epoch is acknowledged: mirrors drained, scripts loaded where the primary goes. */
   beforeFenceAck(from: Placement, to: Placement): Promise<void>;
+  /** Commands sent to the servers and not yet answered, right now (those of the old routing, at a change). */
+  sentBefore(): Promise<unknown>;
   /** An epoch is applied (and, when fenced, its writes held): publish the heartbeat at once. */
   acknowledged(record: StageRecord): void;
 }
@@ -124,16 +126,21 @@ export class StageFollower {
         holdAllWrites: from === undefined,
       });
       this.hooks.rerouted();
-      if (await supersededBy(this.router.drained())) return;
+      if (await supersededBy(this.oldRoutingDone())) return;
       if (from && (await supersededBy(this.hooks.beforeFenceAck(from, record)))) return;
     } else {
       this.router.set({ epoch: record.epoch, placement: record, fencedTo: undefined });
       this.hooks.rerouted();
-      if (await supersededBy(this.router.drained())) return;
+      if (await supersededBy(this.oldRoutingDone())) return;
     }
     if (this.stopped || this.latest?.epoch !== record.epoch) return;
     this.acked = record;
     this.hooks.acknowledged(record);
+  }
+
+  /** Commands of the old routing: those counted by the router, and those sent straight on (a passive stage). */
+  private oldRoutingDone(): Promise<unknown> {
+    return Promise.all([this.router.drained(), this.hooks.sentBefore()]);
   }
 
   /** For a client that starts during a fence: the placement the switch comes from, per the last history entry. */

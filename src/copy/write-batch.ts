@@ -28,11 +28,11 @@ export const payloadBytes = (payload: Arg[]): number => {
  * Payload bytes one call carries at most. Once a script has written, the server lets it finish past maxmemory,
  * so this bounds how far a call can overshoot a full target before the next call is refused with OOM.
  */
-const maxCallBytes = 512 * 1024;
+export const maxCallBytes = 512 * 1024;
 
 /** Targets that refused a cross-slot script write: they get one script call per key for the rest of the run. */
 const perKeyTargets = new WeakSet<RedisPort>();
-const slotRefusal = /non local key|do not hash to the same slot|CROSSSLOT/i;
+export const slotRefusal = /non local key|do not hash to the same slot|CROSSSLOT/i;
 
 /**
  * Writes keys to the target, each atomically: one write-script call per node carries many keys, packed into one
@@ -119,7 +119,7 @@ function packCalls(
  * every field a 4-byte big-endian length, then its bytes. Written straight into one buffer sized first, with no
  * array of all the fields in between: this runs for every field of every key.
  */
-function packWrites(writes: readonly KeyWrite[]): Buffer {
+export function packWrites(writes: readonly KeyWrite[]): Buffer {
   let size = 0;
   for (const { key, type, expireAt, payload } of writes) {
     size += fieldBytes(key) + fieldBytes(type) + fieldBytes(expireAt) + fieldBytes(payload.length);

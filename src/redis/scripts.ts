@@ -281,6 +281,40 @@ return reply
 `;
 
 /**
+ * Stamped writes of many keys in one call, for a server that takes keys of several slots in one script (standalone):
+ * KEYS = key1, stamp hash of key1, key2, stamp hash of key2, … (every key declared). ARGV: policy, stamp, stampTtlMs,
+ * then the keys' writes packed as writeBatchScript takes them (key, type, expireAtMs, payload length n, payload×n; a
+ * type 'none' deletes). Returns one reply per key, as writeStampedScript answers, or that key's error.
+ */
+export const writeStampedBatchScript = `${writeHelpers}${stampHelpers}
+local policy, stamp, ttl, blob = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+local args, count, pos = {}, 0, 1
+while pos <= #blob do
+  count = count + 1
+  args[count], pos = struct.unpack('>I4c0', blob, pos)
+end
+local refused = count > 0 and oomRefusal(KEYS[1])
+if refused then return refused end
+local out = {}
+local i, n = 1, 0
+while i <= count do
+  n = n + 1
+  local k, hash, ty, size = KEYS[2 * n - 1], KEYS[2 * n], args[i + 1], tonumber(args[i + 3])
+  local ok, reply = pcall(function()
+    if stale(k, hash, stamp) then return 'stale' end
+    local written = 'deleted'
+    if ty == 'none' then redis.call('DEL', k) else written = writeKey(k, ty, tonumber(args[i + 2]), policy, args, i + 4, i + 3 + size) end
+    if type(written) == 'table' then return written end
+    keepStamp(k, hash, stamp, ttl)
+    return written
+  end)
+  out[n] = ok and reply or {err = type(reply) == 'table' and reply.err or tostring(reply)}
+  i = i + 4 + size
+end
+return out
+`;
+
+/**
  * The stamped end of a key rebuilt in chunks: KEYS[1] = temporary key, KEYS[2] = key, KEYS[3] = stamp hash (one slot).
  * ARGV: expireAtMs (0 = none), stamp, stampTtlMs. Gives the temporary key its expiry and renames it into place, or
  * drops it and returns 'stale' when a newer copy is there.

@@ -36,8 +36,18 @@ export function tempKeyFor(key: Buffer | string): string {
  * The hash that keeps the stamps of the copies written to `key`'s slot (src/copy/stamp.ts): one per slot, in the
  * reserved namespace, so a stamped write declares two keys of one slot.
  */
-export const stampKeyFor = (key: Buffer | string): string =>
-  `${reservedPrefix}stamp:{${slotTags()[slotOf(key)]}}`;
+export function stampKeyFor(key: Buffer | string): string {
+  const slot = slotOf(key);
+  stampKeys ??= new Array(16384);
+  let name = stampKeys[slot];
+  if (name === undefined) {
+    name = `${reservedPrefix}stamp:{${slotTags()[slot]}}`;
+    stampKeys[slot] = name;
+  }
+  return name;
+}
+
+let stampKeys: string[] | undefined;
 
 const reservedBytes = Buffer.from(reservedPrefix);
 
