@@ -155,6 +155,54 @@ describe('stamped writes on a standalone secondary', () => {
     check.disconnect();
   });
 
+  it('writes many keys in one stamped call on a standalone server, refusing only the one held newer', async () => {
+    const client = write();
+    await client.mset('m:a', '1', 'm:b', '2', 'm:c', '3');
+    const check = targetServer.client();
+    await check.set('m:b', 'newer');
+    await check.hset(stampKeyFor('m:b'), 'm:b', String(9e15)); // a copy read "later" than ours already landed
+    const sent: Command[] = [];
+    const watched = withExec(target, (commands, node) => {
+      sent.push(...commands);
+      return target.exec(commands, node);
+    });
+    const tally = new Tally();
+    await copyStructBatch(
+      contextOf(source, watched, true),
+      'main',
+      ['m:a', 'm:b', 'm:c'].map(Buffer.from),
+      tally,
+    );
+    expect(tally.counts).toMatchObject({ copied: 2, skipped: 1, failed: 0 });
+    expect(await check.mget('m:a', 'm:b', 'm:c')).toEqual(['1', 'newer', '3']);
+    const writes = sent.filter((command) => command.name === 'EVALSHA' && command.args[1] === 6);
+    expect(writes.length).toBe(1);
+    client.disconnect();
+    check.disconnect();
+  });
+
+  it('falls back to one call per key, of one slot, when a server refuses keys of several slots in one call', async () => {
+    const client = write();
+    await client.mset('r:a', '1', 'r:b', '2');
+    const refusing = withExec(target, (commands, node) => {
+      const refused = commands.map((command) =>
+        command.name === 'EVALSHA' && Number(command.args[1]) > 2
+          ? new Error("CROSSSLOT Keys in request don't hash to the same slot")
+          : undefined,
+      );
+      if (refused.every((reply) => reply === undefined)) return target.exec(commands, node);
+      return Promise.resolve(refused.map((reply) => reply ?? new Error('not sent')));
+    });
+    const tally = new Tally();
+    const context = contextOf(source, refusing, true);
+    await copyStructBatch(context, 'main', ['r:a', 'r:b'].map(Buffer.from), tally);
+    expect(tally.counts).toMatchObject({ copied: 2, failed: 0 });
+    const check = targetServer.client();
+    expect(await check.mget('r:a', 'r:b')).toEqual(['1', '2']);
+    client.disconnect();
+    check.disconnect();
+  });
+
   it('still writes a copy that is newer than the recorded stamp', async () => {
     const client = write();
     await client.set('fresh', 'a');
