@@ -30,6 +30,18 @@ const contextOf = (
   stopIfFatal: () => {},
 });
 
+/** The port, with every command it is sent kept in `sent`. */
+function recording(port: RedisPort): { port: RedisPort; sent: Command[] } {
+  const sent: Command[] = [];
+  return {
+    sent,
+    port: withExec(port, (commands, node) => {
+      sent.push(...commands);
+      return port.exec(commands, node);
+    }),
+  };
+}
+
 /** The target with every exec held until release(): a copier whose write is slow to land. */
 function heldTarget(target: RedisPort): { port: RedisPort; release: () => void; reached: Promise<void> } {
   let release!: () => void;
@@ -161,11 +173,7 @@ describe('stamped writes on a standalone secondary', () => {
     const check = targetServer.client();
     await check.set('m:b', 'newer');
     await check.hset(stampKeyFor('m:b'), 'm:b', String(9e15)); // a copy read "later" than ours already landed
-    const sent: Command[] = [];
-    const watched = withExec(target, (commands, node) => {
-      sent.push(...commands);
-      return target.exec(commands, node);
-    });
+    const { port: watched, sent } = recording(target);
     const tally = new Tally();
     await copyStructBatch(
       contextOf(source, watched, true),
@@ -238,11 +246,7 @@ describe('stamped writes on a cluster secondary', () => {
     await pipeline.exec();
     const source = await openEndpoint({ role: 'source', url: sourceServer.url });
     const target = await openEndpoint({ role: 'target', url: cluster.url });
-    const sent: Command[] = [];
-    const watched = withExec(target, (commands, node) => {
-      sent.push(...commands);
-      return target.exec(commands, node);
-    });
+    const { port: watched, sent } = recording(target);
     const tally = new Tally();
     await copyStructBatch(
       contextOf(source, watched, true),
@@ -273,11 +277,7 @@ describe('stamped writes on a cluster secondary', () => {
     writer.disconnect();
     const source = await openEndpoint({ role: 'source', url: cluster.url });
     const target = await openEndpoint({ role: 'target', url: sourceServer.url });
-    const sent: Command[] = [];
-    const watched = withExec(source, (commands, node) => {
-      sent.push(...commands);
-      return source.exec(commands, node);
-    });
+    const { port: watched, sent } = recording(source);
     const keys = ['{user:1}:name', '{user:1}:prefs', '{user:1}:gone'].map((key) => Buffer.from(key));
     const tally = new Tally();
     await copyStructBatch(

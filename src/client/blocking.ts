@@ -2,6 +2,7 @@ import { Cluster, Command, type Redis } from 'ioredis';
 import type { Side } from '../control/stages.js';
 import { asNumber, cmd } from '../redis/port.js';
 import { slotOf } from '../redis/slot.js';
+import { timeoutOf, withTimeout } from './blocking-timeout.js';
 import type { SideConnections } from './endpoints.js';
 import type { Router } from './router.js';
 
@@ -199,29 +200,4 @@ class Lane {
     const owner = client.slots[slot]?.[0];
     return client.nodes('master').find((node) => `${node.options.host}:${node.options.port}` === owner);
   }
-}
-
-/** The timeout a blocking command was given, in ms (0: for ever). */
-function timeoutOf(name: string, args: readonly unknown[]): number {
-  if (Command.checkFlag('LAST_ARG_TIMEOUT_COMMANDS', name)) return Number(args.at(-1)) * 1000 || 0;
-  if (Command.checkFlag('FIRST_ARG_TIMEOUT_COMMANDS', name)) return Number(args[0]) * 1000 || 0;
-  const at = blockOptionAt(args);
-  return at < 0 ? 0 : Number(args[at + 1]) || 0;
-}
-
-/** The arguments with the timeout set to `ms` (seconds for the pop family, ms for XREAD's BLOCK). */
-function withTimeout(name: string, args: readonly unknown[], ms: number): Array<string | Buffer | number> {
-  const copy = [...args] as Array<string | Buffer | number>;
-  const seconds = Number.isFinite(ms) ? (ms / 1000).toFixed(3) : '0';
-  if (Command.checkFlag('LAST_ARG_TIMEOUT_COMMANDS', name)) copy[copy.length - 1] = seconds;
-  else if (Command.checkFlag('FIRST_ARG_TIMEOUT_COMMANDS', name)) copy[0] = seconds;
-  else {
-    const at = blockOptionAt(args);
-    if (at >= 0) copy[at + 1] = Number.isFinite(ms) ? String(Math.ceil(ms)) : '0';
-  }
-  return copy;
-}
-
-function blockOptionAt(args: readonly unknown[]): number {
-  return args.findIndex((arg) => String(arg).toUpperCase() === 'BLOCK');
 }

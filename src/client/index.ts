@@ -10,7 +10,7 @@ export type { StageRecord } from '../control/stage-record.js';
 export type { Stage } from '../control/stages.js';
 export { MigrateError } from '../errors.js';
 export { MigratingRedis } from './migrating-redis.js';
-export type { MigrationStats } from './migration.js';
+export type { MigrationStats } from './migration-stats.js';
 export type { ClusterEndpoint, EndpointConfig, MigratingClientOptions } from './options.js';
 
 /**

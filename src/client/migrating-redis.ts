@@ -1,6 +1,7 @@
 import { type ChainableCommander, type Command, Redis } from 'ioredis';
 import type { Side } from '../control/stages.js';
-import { connectOnce, Migration, type Migration as MigrationCore, type MigrationStats } from './migration.js';
+import { connectOnce, Migration, type Migration as MigrationCore } from './migration.js';
+import type { MigrationStats } from './migration-stats.js';
 import type { MigratingClientOptions } from './options.js';
 import { RoutedPipeline } from './routed-pipeline.js';
 

@@ -1,8 +1,7 @@
-import { hostname } from 'node:os';
 import type { Cluster, Command, Redis } from 'ioredis';
 import type { ClientHeartbeat } from '../control/heartbeats.js';
 import type { StageRecord } from '../control/stage-record.js';
-import type { Placement, Side, Stage } from '../control/stages.js';
+import type { Placement, Side } from '../control/stages.js';
 import { ExitCode, MigrateError } from '../errors.js';
 import { stampKeyFor } from '../redis/slot.js';
 import { BlockingLanes } from './blocking.js';
@@ -11,6 +10,7 @@ import { Dispatcher } from './dispatcher.js';
 import { openSide, type SideConnections } from './endpoints.js';
 import { HeartbeatPublisher } from './heartbeat.js';
 import { KnownScripts } from './known-scripts.js';
+import { heartbeatOf, type MigrationParts, type MigrationStats, statsOf } from './migration-stats.js';
 import { Mirror } from './mirror.js';
 import { type ClientSettings, type MigratingClientOptions, resolveSettings } from './options.js';
 import { pendingReplies } from './pending-replies.js';
@@ -20,28 +20,6 @@ import { ShadowReads } from './shadow-reads.js';
 import { StageFollower } from './stage-follower.js';
 import { Subscriptions } from './subscriptions.js';
 import { libraryVersion } from './version.js';
-
-/** What one client instance knows of the migration and of its own work, for the application to log. */
-export interface MigrationStats {
-  clientId: string;
-  /** The stage record this instance routes by and has acknowledged (undefined until first read). */
-  stage: Stage | undefined;
-  percent: number;
-  epoch: number;
-  fenced: boolean;
-  /** Commands waiting for a switch to finish. */
-  heldCommands: number;
-  mirror: {
-    queued: number;
-    mirrored: number;
-    failures: number;
-    recorded: number;
-    unrecorded: number;
-    lagP50Ms: number;
-    lagP99Ms: number;
-  };
-  shadow: { compared: number; mismatches: number; busy: number; examples: string[] };
-}
 
 /** How long a clean close waits for commands in flight and for the mirror to drain. */
 const closeWithinMs = 5000;
@@ -167,30 +145,7 @@ export class Migration {
   }
 
   stats(): MigrationStats {
-    const acked = this.follower.acked;
-    return {
-      clientId: this.settings.clientId,
-      stage: acked?.stage,
-      percent: acked?.percent ?? 0,
-      epoch: acked?.epoch ?? 0,
-      fenced: acked?.fenced ?? false,
-      heldCommands: this.router.held,
-      mirror: {
-        queued: this.mirror.depth,
-        mirrored: this.mirror.mirrored,
-        failures: this.mirror.failures,
-        recorded: this.repair.recorded,
-        unrecorded: this.repair.unrecorded + this.repair.lost,
-        lagP50Ms: this.mirror.lag.percentile(50),
-        lagP99Ms: this.mirror.lag.percentile(99),
-      },
-      shadow: {
-        compared: this.shadow.compared,
-        mismatches: this.shadow.mismatches,
-        busy: this.shadow.busy,
-        examples: [...this.shadow.examples],
-      },
-    };
+    return statsOf(this.parts());
   }
 
   /** quit (graceful: in-flight commands and mirrors finish first) or disconnect. Memoised. */
@@ -243,25 +198,17 @@ export class Migration {
   }
 
   private heartbeatNow(): ClientHeartbeat | undefined {
-    const acked = this.follower.acked;
-    if (!acked) return undefined;
+    return heartbeatOf(this.parts(), this.version);
+  }
+
+  private parts(): MigrationParts {
     return {
-      id: this.settings.clientId,
-      epoch: acked.epoch,
-      stage: acked.stage,
-      percent: acked.percent,
-      holdingWrites: acked.fenced,
-      host: hostname(),
-      pid: process.pid,
-      version: this.version,
-      mirrorQueue: this.mirror.depth,
-      mirrorFailures: this.mirror.failures,
-      mirrorRecorded: this.repair.recorded,
-      mirrorUnrecorded: this.repair.unrecorded + this.repair.lost,
-      shadowReads: this.shadow.compared,
-      shadowMismatches: this.shadow.mismatches,
-      shadowExamples: [...this.shadow.examples],
-      at: Date.now(),
+      clientId: this.settings.clientId,
+      acked: this.follower.acked,
+      router: this.router,
+      mirror: this.mirror,
+      repair: this.repair,
+      shadow: this.shadow,
     };
   }
 }

@@ -7,6 +7,7 @@ import {
   type StageRoute,
 } from '../control/stages.js';
 import { ExitCode, MigrateError } from '../errors.js';
+import { InFlight } from './in-flight.js';
 
 /** The routing in force. */
 export interface Routing {
@@ -51,11 +52,7 @@ export class Router {
   private uniformRoute: StageRoute | undefined;
   /** The uniform route when it also mirrors nothing and compares nothing (source, complete). */
   private passive: StageRoute | undefined;
-  private generation = 0;
-  /** Commands in flight under the current routing, and under earlier ones by generation. */
-  private running = 0;
-  private readonly earlier = new Map<number, number>();
-  private idleWaiters: Array<() => void> = [];
+  private readonly inFlight = new InFlight();
   private readonly waiting: Waiting[] = [];
 
   constructor(private readonly fenceTimeoutMs: number) {}
@@ -71,9 +68,7 @@ export class Router {
 
   set(routing: Routing): void {
     this.routing = routing;
-    if (this.running > 0) this.earlier.set(this.generation, this.running);
-    this.running = 0;
-    this.generation++;
+    this.inFlight.next();
     const { placement } = routing;
     const whole = placement.percent === 100 || placement.percent === 0 || !previousStage(placement.stage);
     this.uniformRoute =
@@ -156,40 +151,17 @@ export class Router {
 
   /** Counts a command in flight under the current routing; call the returned function (once or more) when done. */
   track(): () => void {
-    const generation = this.generation;
-    this.running++;
-    let finished = false;
-    return () => {
-      if (finished) return;
-      finished = true;
-      if (generation === this.generation) {
-        this.running--;
-        if (this.running === 0 && this.idleWaiters.length > 0) this.wake();
-        return;
-      }
-      const left = (this.earlier.get(generation) ?? 1) - 1;
-      if (left > 0) this.earlier.set(generation, left);
-      else this.earlier.delete(generation);
-      if (left <= 0) this.wake();
-    };
+    return this.inFlight.track();
   }
 
   /** Resolves once every command started under an earlier routing has finished. */
-  async drained(): Promise<void> {
-    const generation = this.generation;
-    const busy = () => [...this.earlier.keys()].some((g) => g < generation);
-    while (busy()) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
-  }
-
-  private wake(): void {
-    for (const wake of this.idleWaiters.splice(0)) wake();
+  drained(): Promise<void> {
+    return this.inFlight.drained();
   }
 
   /** Resolves once no command is in flight. */
-  async settled(): Promise<void> {
-    while (this.running > 0 || this.earlier.size > 0) {
-      await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
-    }
+  settled(): Promise<void> {
+    return this.inFlight.settled();
   }
 
   /** Fails every held command (the client is closing). */

@@ -2,7 +2,7 @@ import { cmd, type Reply } from '../redis/port.js';
 import type { BatchContext } from './batch-context.js';
 import { failureReason, writeOutcome } from './outcome.js';
 import type { Tally } from './report.js';
-import { writeStamped } from './stamp.js';
+import { stampAt, writeStamped } from './stamp.js';
 
 /** Steps both batch copiers (struct and dump) share. */
 
@@ -68,4 +68,22 @@ export function tallyWrites(
     const { key, bytes } = written[i]!;
     tally.add(key, writeOutcome(reply, policy, bytes));
   });
+}
+
+/**
+ * The batch read's stamp when the context stamps its writes (src/copy/stamp.ts), else undefined. A stamped batch
+ * whose read carried no stamp fails as a whole (null): an unstamped write could overwrite a newer copy.
+ */
+export function batchStamp(
+  context: BatchContext,
+  flat: readonly Reply[],
+  index: number,
+  keys: Buffer[],
+  tally: Tally,
+): number | undefined | null {
+  if (!context.stamped) return undefined;
+  const stamp = stampAt(flat, index);
+  if (stamp !== undefined) return stamp;
+  failWholeBatch(context, keys, new Error('the batch read carried no stamp'), tally);
+  return null;
 }

@@ -3,8 +3,7 @@ import { asNumber } from '../redis/port.js';
 import { execScripts, scriptCommand } from '../redis/script-runner.js';
 import { dumpBatchScript } from '../redis/scripts.js';
 import { type BatchCopier, sourceNow } from './batch-context.js';
-import { deleteGone, failWholeBatch, releaseReply, tallyWrites } from './batch-steps.js';
-import { stampAt } from './stamp.js';
+import { batchStamp, deleteGone, failWholeBatch, releaseReply, tallyWrites } from './batch-steps.js';
 import { type KeyWrite, writeKeys } from './write-batch.js';
 
 /** DUMP/RESTORE copy of one batch: one EVAL dumps every key, one script call per node restores them with ABSTTL. */
@@ -23,11 +22,8 @@ export const copyDumpBatch: BatchCopier = async (context, node, keys, tally) => 
   const localAtRead = Date.now();
   const flat = Array.isArray(reply) ? reply : [];
   const sourceAtRead = asNumber(flat[0]);
-  const stamp = context.stamped ? stampAt(flat, 1 + keys.length * 2) : undefined;
-  if (context.stamped && stamp === undefined) {
-    failWholeBatch(context, keys, new Error('the batch read carried no stamp'), tally);
-    return;
-  }
+  const stamp = batchStamp(context, flat, 1 + keys.length * 2, keys, tally);
+  if (stamp === null) return;
   const restores: KeyWrite[] = [];
   const gone: Buffer[] = [];
   for (const [i, key] of keys.entries()) {

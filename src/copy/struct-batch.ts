@@ -5,10 +5,9 @@ import { readBatchScript } from '../redis/scripts.js';
 import { maxRequestArgs, writeScriptOverhead } from '../redis/types/codec.js';
 import { codecs } from '../redis/types/index.js';
 import { type BatchCopier, sourceNow } from './batch-context.js';
-import { deleteGone, failWholeBatch, releaseReply, tallyWrites } from './batch-steps.js';
+import { batchStamp, deleteGone, failWholeBatch, releaseReply, tallyWrites } from './batch-steps.js';
 import { type BigKey, copyBigKey } from './big-key.js';
 import { readOrFallback } from './fallback-read.js';
-import { stampAt } from './stamp.js';
 import { type KeyWrite, payloadBytes, writeKeys } from './write-batch.js';
 
 /**
@@ -34,11 +33,8 @@ export const copyStructBatch: BatchCopier = async (context, node, keys, tally) =
   const flat = Array.isArray(reply) ? reply : [];
   const sourceAtRead = asNumber(flat[0]);
   const now = () => sourceNow(sourceAtRead, localAtRead);
-  const stamp = context.stamped ? stampAt(flat, 1 + keys.length * 4) : undefined;
-  if (context.stamped && stamp === undefined) {
-    failWholeBatch(context, keys, new Error('the batch read carried no stamp'), tally);
-    return;
-  }
+  const stamp = batchStamp(context, flat, 1 + keys.length * 4, keys, tally);
+  if (stamp === null) return;
 
   const writes: KeyWrite[] = [];
   const big: BigKey[] = [];
