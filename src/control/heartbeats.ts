@@ -24,8 +24,15 @@ export interface ClientHeartbeat {
   mirrorFailures: number;
   /** Keys given up on and recorded in `__migrate:repair` for sync / verify --repair. */
   mirrorRecorded: number;
+  /**
+   * Keys given up on but not yet in `__migrate:repair` (the target did not answer the write), and any that found no
+   * room even in memory: "unrecorded failures" to the cutover gate, which must be 0. Absent: an older client.
+   */
+  mirrorUnrecorded?: number;
   shadowReads: number;
   shadowMismatches: number;
+  /** A few keys that shadow reads found different, as printable text. */
+  shadowExamples?: string[];
   /** When the instance sent this (its own clock, ms). */
   at: number;
 }

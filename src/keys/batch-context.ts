@@ -9,6 +9,11 @@ export interface BatchContext {
   options: KeyCopyOptions;
   /** Type filter as server type names, comma separated ('' = all). */
   typeFilter: string;
+  /**
+   * Stamp every write with the source's clock at the read, and refuse to replace a newer copy: for copies that may
+   * run beside another copier of the same key (client mirrors, sync re-copies, the rollback catch-up).
+   */
+  stamped?: boolean;
   /** Throws, stopping the run, when an error makes going on pointless (OOM, quota, auth); else returns. */
   stopIfFatal(error: Error, role: 'source' | 'target'): void;
 }

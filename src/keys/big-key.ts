@@ -1,11 +1,12 @@
 import { MigrateError } from '../errors.js';
-import { asNumber, cmd } from '../redis/port.js';
-import { execScripts, scriptCommand } from '../redis/script-runner.js';
-import { writeKeyScript } from '../redis/scripts.js';
-import { tempKeyFor } from '../redis/slot.js';
+import { asNumber, asText, cmd } from '../redis/port.js';
+import { declaredScriptCommand, execScripts, scriptCommand } from '../redis/script-runner.js';
+import { renameStampedScript, writeKeyScript } from '../redis/scripts.js';
+import { stampKeyFor, tempKeyFor } from '../redis/slot.js';
 import { codecs } from '../redis/types/index.js';
 import type { BatchContext } from './batch-context.js';
 import { writeOutcome } from './outcome.js';
+import { stampTtlMs } from './stamp.js';
 import type { KeyOutcome } from './tally.js';
 import { payloadBytes } from './write-batch.js';
 
@@ -19,6 +20,8 @@ export interface BigKey {
   expireAt: number;
   /** Estimates the source clock now. */
   now: () => number;
+  /** The batch read's stamp: the rename into place refuses to replace a newer copy (src/keys/stamp.ts). */
+  stamp?: number | undefined;
 }
 
 /**
@@ -64,6 +67,17 @@ export async function copyBigKey(context: BatchContext, big: BigKey): Promise<Ke
   if (big.expireAt > 0 && big.expireAt <= big.now()) {
     await target.exec([cmd('DEL', [temp], temp)]);
     return 'gone';
+  }
+  if (big.stamp !== undefined) {
+    const args = [big.expireAt, String(big.stamp), stampTtlMs];
+    const keys = [temp, big.key, stampKeyFor(big.key)];
+    const [reply] = await execScripts(
+      target,
+      [declaredScriptCommand(renameStampedScript, keys, args)],
+      [renameStampedScript],
+    );
+    if (reply instanceof Error || asText(reply) === 'stale') return writeOutcome(reply, policy, 0);
+    return { kind: 'copied', bytes };
   }
   const finish =
     big.expireAt > 0 ? cmd('PEXPIREAT', [temp, big.expireAt], temp) : cmd('PERSIST', [temp], temp);

@@ -3,7 +3,7 @@ import { asNumber } from '../redis/port.js';
 import { execScripts, scriptCommand } from '../redis/script-runner.js';
 import { dumpBatchScript } from '../redis/scripts.js';
 import { type BatchCopier, sourceNow } from './batch-context.js';
-import { deleteGone, failWholeBatch, releaseReply, tallyWrites } from './batch-steps.js';
+import { batchStamp, deleteGone, failWholeBatch, releaseReply, tallyWrites } from './batch-steps.js';
 import { type KeyWrite, writeKeys } from './write-batch.js';
 
 /** DUMP/RESTORE copy of one batch: one EVAL dumps every key, one script call per node restores them with ABSTTL. */
@@ -22,6 +22,8 @@ export const copyDumpBatch: BatchCopier = async (context, node, keys, tally) => 
   const localAtRead = Date.now();
   const flat = Array.isArray(reply) ? reply : [];
   const sourceAtRead = asNumber(flat[0]);
+  const stamp = batchStamp(context, flat, 1 + keys.length * 2, keys, tally);
+  if (stamp === null) return;
   const restores: KeyWrite[] = [];
   const gone: Buffer[] = [];
   for (const [i, key] of keys.entries()) {
@@ -41,6 +43,6 @@ export const copyDumpBatch: BatchCopier = async (context, node, keys, tally) => 
     restores.push({ key, type: 'restore', expireAt, payload: [payload], bytes: payload.length });
   }
   releaseReply(flat);
-  await deleteGone(context, gone, tally);
-  tallyWrites(context, await writeKeys(target, restores, options.onConflict), restores, tally);
+  await deleteGone(context, gone, tally, stamp);
+  tallyWrites(context, await writeKeys(target, restores, options.onConflict, stamp), restores, tally);
 };

@@ -5,7 +5,8 @@ import type { BatchContext } from './batch-context.js';
  * Reading a batch without Lua, for sources that refuse EVAL (scripting disabled, an ACL without it, a read-only
  * token). It answers in the batch read script's shape — nowMs, then per key type, expireAt, size, value (null when too
  * big to inline) — so the struct copy goes on unchanged. It costs about four commands per key instead of one EVAL
- * per batch: the price of a source without scripts.
+ * per batch: the price of a source without scripts. Its stamp (for stamped writes) is the TIME read before any value,
+ * so it is never later than what was read.
  */
 
 /** True when the server refused to run a script at all (not when a script failed). */
@@ -110,7 +111,8 @@ export async function readWithoutScripts(
     if (replies.some((r) => r instanceof Error || r === null)) continue;
     read.value = read.type === 'stream' ? replies : (replies[0] ?? null);
   }
-  return [now, ...reads.flatMap((r) => [Buffer.from(r.type), r.expiry, r.size, r.value])];
+  const stamp = asNumber(seconds) * 1_000_000 + asNumber(micros);
+  return [now, ...reads.flatMap((r) => [Buffer.from(r.type), r.expiry, r.size, r.value]), stamp];
 }
 
 /** The commands that read a value whole, or none when it is too big (it is then copied in chunks). */

@@ -68,7 +68,8 @@ export function writeOutcome(reply: Reply | undefined, policy: ConflictPolicy, b
   if (reply === null || reply === undefined) return conflict(policy, 'exists on target'); // SET NX refused
   const text = asText(reply);
   if (text === 'OK' || text === 'ok') return { kind: 'copied', bytes };
-  if (text === 'skipped') return { kind: 'skipped' };
+  // 'stale': a stamped write found a newer copy already there (src/keys/stamp.ts), so there was nothing to write.
+  if (text === 'skipped' || text === 'stale') return { kind: 'skipped' };
   if (text === 'expired') return { kind: 'expired' };
   if (text.startsWith('exists:')) return conflict(policy, `exists on target as ${text.slice(7)}`);
   return { kind: 'failed', reason: `unexpected reply ${text}` };

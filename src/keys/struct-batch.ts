@@ -1,11 +1,11 @@
 import { expireAtOf } from '../redis/expiry.js';
 import { asNumber } from '../redis/port.js';
-import { execScripts, scriptCommand } from '../redis/script-runner.js';
+import { execScripts, keysScriptCommand } from '../redis/script-runner.js';
 import { readBatchScript } from '../redis/scripts.js';
 import { maxRequestArgs, writeScriptOverhead } from '../redis/types/codec.js';
 import { codecs } from '../redis/types/index.js';
 import { type BatchCopier, sourceNow } from './batch-context.js';
-import { deleteGone, failWholeBatch, releaseReply, tallyWrites } from './batch-steps.js';
+import { batchStamp, deleteGone, failWholeBatch, releaseReply, tallyWrites } from './batch-steps.js';
 import { type BigKey, copyBigKey } from './big-key.js';
 import { readOrFallback } from './fallback-read.js';
 import { type KeyWrite, payloadBytes, writeKeys } from './write-batch.js';
@@ -18,19 +18,11 @@ export const copyStructBatch: BatchCopier = async (context, node, keys, tally) =
   const { source, target, options } = context;
   // A source that refuses scripts is read command by command instead (src/keys/fallback-read.ts).
   const reply = await readOrFallback(context, node, keys, async () => {
-    const [scripted] = await execScripts(
-      source,
-      [
-        scriptCommand(readBatchScript, undefined, [
-          options.chunkSize,
-          options.maxInlineBytes,
-          context.typeFilter,
-          ...keys,
-        ]),
-      ],
-      [readBatchScript],
-      node,
-    );
+    // Keys declared where the source wants them (src/redis/key-rules.ts: a Serverless target read from once it is
+    // the primary); the caller then gives keys of one slot (callGroups).
+    const limits = [options.chunkSize, options.maxInlineBytes, context.typeFilter];
+    const read = keysScriptCommand(source, readBatchScript, keys, limits);
+    const [scripted] = await execScripts(source, [read], [readBatchScript], node);
     return scripted ?? null;
   });
   if (reply instanceof Error) {
@@ -41,6 +33,8 @@ export const copyStructBatch: BatchCopier = async (context, node, keys, tally) =
   const flat = Array.isArray(reply) ? reply : [];
   const sourceAtRead = asNumber(flat[0]);
   const now = () => sourceNow(sourceAtRead, localAtRead);
+  const stamp = batchStamp(context, flat, 1 + keys.length * 4, keys, tally);
+  if (stamp === null) return;
 
   const writes: KeyWrite[] = [];
   const big: BigKey[] = [];
@@ -70,15 +64,15 @@ export const copyStructBatch: BatchCopier = async (context, node, keys, tally) =
     }
     const payload = value === false ? undefined : codec.payload(value);
     if (!payload || payload.length + writeScriptOverhead > maxRequestArgs) {
-      big.push({ key, type, expireAt, now });
+      big.push({ key, type, expireAt, now, stamp });
       return;
     }
     writes.push({ key, type, expireAt, payload, bytes: payloadBytes(payload) });
   });
   releaseReply(flat);
 
-  await deleteGone(context, gone, tally);
-  tallyWrites(context, await writeKeys(target, writes, options.onConflict), writes, tally);
+  await deleteGone(context, gone, tally, stamp);
+  tallyWrites(context, await writeKeys(target, writes, options.onConflict, stamp), writes, tally);
 
   const bigGone: Buffer[] = [];
   for (const entry of big) {
@@ -86,5 +80,5 @@ export const copyStructBatch: BatchCopier = async (context, node, keys, tally) =
     if (outcome === 'gone') bigGone.push(entry.key);
     else tally.add(entry.key, outcome);
   }
-  await deleteGone(context, bigGone, tally);
+  await deleteGone(context, bigGone, tally, stamp);
 };

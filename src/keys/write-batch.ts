@@ -5,6 +5,7 @@ import { declaredScriptCommand, execScripts, scriptCommand } from '../redis/scri
 import { writeBatchScript } from '../redis/scripts.js';
 import { releaseReply } from './batch-steps.js';
 import type { ConflictPolicy } from './options.js';
+import { writeStamped } from './stamp.js';
 
 /** One key to write: a struct payload (the write script's) or, with type 'restore', a DUMP payload. */
 export interface KeyWrite {
@@ -28,7 +29,7 @@ export const payloadBytes = (payload: Arg[]): number => {
  * Payload bytes one call carries at most. Once a script has written, the server lets it finish past maxmemory,
  * so this bounds how far a call can overshoot a full target before the next call is refused with OOM.
  */
-const maxCallBytes = 512 * 1024;
+export const maxCallBytes = 512 * 1024;
 
 /** One call of a batch write: a script call for the keys at `indexes`, or a plain command for one key. */
 interface WriteCall {
@@ -44,14 +45,17 @@ interface WriteCall {
  * than a command per key. Where the target wants each call's keys declared and in one slot (ElastiCache
  * Serverless, src/redis/key-rules.ts), one call per slot, all pipelined, and a plain SET or RESTORE where one
  * command is the whole write. A refusal that calls per slot avoid, seen on a target not known to need them,
- * switches the target to them and resends what was refused.
+ * switches the target to them and resends what was refused. With a `stamp` (src/keys/stamp.ts), each write refuses
+ * to replace a newer copy.
  */
 export async function writeKeys(
   target: RedisPort,
   writes: KeyWrite[],
   policy: ConflictPolicy,
+  stamp?: number,
 ): Promise<Reply[]> {
   if (writes.length === 0) return [];
+  if (stamp !== undefined) return writeStamped(target, writes, policy, stamp);
   const bySlot = keyRulesOf(target) === 'by-slot';
   const calls = planCalls(target, writes, policy);
   const replies = await execScripts(
@@ -152,7 +156,7 @@ function plainWrite({ key, type, expireAt, payload }: KeyWrite): Command | undef
  * every field a 4-byte big-endian length, then its bytes. Written straight into one buffer sized first, with no
  * array of all the fields in between: this runs for every field of every key.
  */
-function packWrites(writes: readonly KeyWrite[]): Buffer {
+export function packWrites(writes: readonly KeyWrite[]): Buffer {
   let size = 0;
   for (const { key, type, expireAt, payload } of writes) {
     size += fieldBytes(key) + fieldBytes(type) + fieldBytes(expireAt) + fieldBytes(payload.length);

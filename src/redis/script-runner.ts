@@ -54,7 +54,7 @@ export function scriptCommand(script: string, key: Buffer | string | undefined, 
 }
 
 /** EVALSHA declaring every key of `keys` (numkeys = their count), routed by the first. */
-export const declaredScriptCommand = (script: string, keys: Buffer[], args: Arg[]): Command =>
+export const declaredScriptCommand = (script: string, keys: Array<Buffer | string>, args: Arg[]): Command =>
   cmd('EVALSHA', [sha1(script), keys.length, ...keys, ...args], keys[0]);
 
 /**

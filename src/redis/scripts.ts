@@ -24,7 +24,8 @@ end
 /**
  * Reads a batch. ARGV: chunkLimit, maxInlineBytes, typeFilter (comma list or ''), then the keys (keyList).
  * Returns: nowMs, then per key: type, expireAt (absolute ms, -1 none, -2 gone: see expiry.ts), size, value (false
- * when too big to inline or filtered out).
+ * when too big to inline or filtered out), then the read's stamp (TIME in microseconds, for stamped writes:
+ * src/keys/stamp.ts).
  */
 export const readBatchScript = readOnlyScript(`${keyListLua}${expireAtLua}
 local t = redis.call('TIME')
@@ -75,12 +76,14 @@ for i = 1, #keys do
   out[#out + 1] = size
   out[#out + 1] = val
 end
+out[#out + 1] = tonumber(t[1]) * 1000000 + tonumber(t[2])
 return out
 `);
 
 /**
  * Dump-mode read. ARGV: typeFilter, key… . Returns nowMs, then per key: expireAt (absolute ms, -1 none, -2 gone,
- * -3 when its type is not wanted), payload (false unless expireAt >= -1).
+ * -3 when its type is not wanted), payload (false unless expireAt >= -1), then the read's stamp (TIME in
+ * microseconds, for stamped writes: src/keys/stamp.ts).
  */
 export const dumpBatchScript = readOnlyScript(`${expireAtLua}
 local t = redis.call('TIME')
@@ -101,6 +104,7 @@ for i = 2, #ARGV do
   out[#out + 1] = expiries[i]
   out[#out + 1] = expiries[i] >= -1 and redis.call('DUMP', ARGV[i]) or false
 end
+out[#out + 1] = tonumber(t[1]) * 1000000 + tonumber(t[2])
 return out
 `);
 
@@ -228,7 +232,7 @@ return writeKey(KEYS[1], ARGV[1], tonumber(ARGV[2]), ARGV[3], ARGV, 4, #ARGV)
 /**
  * Writes many keys of one node in one call, each atomically (the whole call is). ARGV: policy, then one binary
  * string packing every key's fields, each as a 4-byte big-endian length and its bytes: key, type, expireAtMs,
- * payload length n, payload×n (src/copy/write-batch.ts packs it: one argument instead of thousands is far cheaper
+ * payload length n, payload×n (src/keys/write-batch.ts packs it: one argument instead of thousands is far cheaper
  * for the client to send and the server to parse). Returns one reply per key: what writeKey returns, or that key's
  * error, so one refused key (WRONGTYPE, OOM) does not fail the others. Keys are not declared: a script without
  * flags may touch keys of several slots of its own node; a node that refuses that answers with per-key errors.
@@ -255,4 +259,90 @@ while i <= count do
   i = i + 4 + n
 end
 return out
+`;
+
+/**
+ * Lua shared by the stamped writes: refuses a copy read before the one the secondary already holds. A stamp is the
+ * primary's clock at the read (microseconds, as a decimal string: exact in a Lua double up to 2^53), kept per key in
+ * a hash of the key's own slot.
+ */
+const stampHelpers = `
+local function stale(k, hash, stamp)
+  local held = redis.call('HGET', hash, k)
+  return held and tonumber(held) > tonumber(stamp)
+end
+local function keepStamp(k, hash, stamp, ttl)
+  redis.call('HSET', hash, k, stamp)
+  redis.call('PEXPIRE', hash, ttl)
+end
+`;
+
+/**
+ * A stamped write of one key: KEYS[1] = key, KEYS[2] = the stamp hash of its slot (both declared, one slot).
+ * ARGV: type ('none' deletes), expireAtMs, policy, stamp, stampTtlMs, payload… . Returns 'stale' (a newer copy is
+ * there: nothing written), 'deleted', or what writeKey returns.
+ */
+export const writeStampedScript = `${writeHelpers}${stampHelpers}
+if stale(KEYS[1], KEYS[2], ARGV[4]) then return 'stale' end
+local reply = 'deleted'
+if ARGV[1] == 'none' then
+  redis.call('DEL', KEYS[1])
+else
+  local refused = oomRefusal(KEYS[1])
+  if refused then return refused end
+  reply = writeKey(KEYS[1], ARGV[1], tonumber(ARGV[2]), ARGV[3], ARGV, 6, #ARGV)
+  if type(reply) == 'table' then return reply end
+end
+keepStamp(KEYS[1], KEYS[2], ARGV[4], ARGV[5])
+return reply
+`;
+
+/**
+ * Stamped writes of many keys in one call, for a server that takes keys of several slots in one script (standalone):
+ * KEYS = key1, stamp hash of key1, key2, stamp hash of key2, … (every key declared). ARGV: policy, stamp, stampTtlMs,
+ * then the keys' writes packed as writeBatchScript takes them (key, type, expireAtMs, payload length n, payload×n; a
+ * type 'none' deletes). Returns one reply per key, as writeStampedScript answers, or that key's error.
+ */
+export const writeStampedBatchScript = `${writeHelpers}${stampHelpers}
+local policy, stamp, ttl, blob = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+local args, count, pos = {}, 0, 1
+while pos <= #blob do
+  count = count + 1
+  args[count], pos = struct.unpack('>I4c0', blob, pos)
+end
+local refused = count > 0 and oomRefusal(KEYS[1])
+if refused then return refused end
+local out = {}
+local i, n = 1, 0
+while i <= count do
+  n = n + 1
+  local k, hash, ty, size = KEYS[2 * n - 1], KEYS[2 * n], args[i + 1], tonumber(args[i + 3])
+  local ok, reply = pcall(function()
+    if stale(k, hash, stamp) then return 'stale' end
+    local written = 'deleted'
+    if ty == 'none' then redis.call('DEL', k) else written = writeKey(k, ty, tonumber(args[i + 2]), policy, args, i + 4, i + 3 + size) end
+    if type(written) == 'table' then return written end
+    keepStamp(k, hash, stamp, ttl)
+    return written
+  end)
+  out[n] = ok and reply or {err = type(reply) == 'table' and reply.err or tostring(reply)}
+  i = i + 4 + size
+end
+return out
+`;
+
+/**
+ * The stamped end of a key rebuilt in chunks: KEYS[1] = temporary key, KEYS[2] = key, KEYS[3] = stamp hash (one slot).
+ * ARGV: expireAtMs (0 = none), stamp, stampTtlMs. Gives the temporary key its expiry and renames it into place, or
+ * drops it and returns 'stale' when a newer copy is there.
+ */
+export const renameStampedScript = `${stampHelpers}
+if stale(KEYS[2], KEYS[3], ARGV[2]) then
+  redis.call('DEL', KEYS[1])
+  return 'stale'
+end
+if tonumber(ARGV[1]) > 0 then redis.call('PEXPIREAT', KEYS[1], ARGV[1]) else redis.call('PERSIST', KEYS[1]) end
+redis.call('RENAME', KEYS[1], KEYS[2])
+keepStamp(KEYS[2], KEYS[3], ARGV[2], ARGV[3])
+return 'ok'
 `;

@@ -32,6 +32,23 @@ export function tempKeyFor(key: Buffer | string): string {
   return `${reservedPrefix}tmp:{${slotTags()[slotOf(key)]}}:${process.pid}:${tempCounter}`;
 }
 
+/**
+ * The hash that keeps the stamps of the copies written to `key`'s slot (src/keys/stamp.ts): one per slot, in the
+ * reserved namespace, so a stamped write declares two keys of one slot.
+ */
+export function stampKeyFor(key: Buffer | string): string {
+  const slot = slotOf(key);
+  stampKeys ??= new Array(16384);
+  let name = stampKeys[slot];
+  if (name === undefined) {
+    name = `${reservedPrefix}stamp:{${slotTags()[slot]}}`;
+    stampKeys[slot] = name;
+  }
+  return name;
+}
+
+let stampKeys: string[] | undefined;
+
 const reservedBytes = Buffer.from(reservedPrefix);
 
 /** Runs for every scanned key: compares in place, making no slice or string. */
