@@ -5,13 +5,22 @@ import { throwIfFatal } from './outcome.js';
 import { copyStructBatch } from './struct-batch.js';
 import { Tally } from './tally.js';
 
-/** A batch context for copying named keys: replace what the target holds, stop on a fatal reply. */
-export function listedCopyContext(source: RedisPort, target: RedisPort, chunkSize = 1000): BatchContext {
+/**
+ * A batch context for copying named keys: replace what the target holds, stop on a fatal reply. `stamped` where
+ * other copiers of the same keys may run meanwhile (client mirrors, sync): a newer copy is never replaced.
+ */
+export function listedCopyContext(
+  source: RedisPort,
+  target: RedisPort,
+  chunkSize = 1000,
+  stamped = false,
+): BatchContext {
   return {
     source,
     target,
     options: { ...defaultKeyCopyOptions, onConflict: 'replace', chunkSize: Math.min(chunkSize, 1000) },
     typeFilter: '',
+    stamped,
     stopIfFatal: throwIfFatal,
   };
 }
@@ -26,7 +35,8 @@ export async function copyListedKeys(
   keys: readonly Buffer[],
   batch = 500,
 ): Promise<Tally> {
-  const context = listedCopyContext(source, target);
+  // Drains and catch-ups of a switch run beside client mirrors and sync.
+  const context = listedCopyContext(source, target, 1000, true);
   const tally = new Tally();
   const byNode = new Map<string, Buffer[]>();
   for (const key of keys) {

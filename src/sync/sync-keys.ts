@@ -5,7 +5,7 @@ import type { CopyPassReport } from '../keys/copy-pass.js';
 import { estimateCostUsd } from '../keys/cost.js';
 import { refuseSameServer } from '../keys/preflight.js';
 import { IoredisPort } from '../redis/ioredis-port.js';
-import { probeKeyRules } from '../redis/key-rules.js';
+import { keyRulesOf, probeKeyRules } from '../redis/key-rules.js';
 import { ensureNotifications } from '../redis/notifications.js';
 import { asArray, cmd, type RedisPort } from '../redis/port.js';
 import { sendReadOnlyScripts } from '../redis/script-runner.js';
@@ -107,8 +107,10 @@ export async function syncKeys(
   const both = [legs.source, legs.target];
   // The reverse leg only runs where the target tells its changes; elsewhere clients' mirrors and the rollback
   // catch-up carry the target's writes back.
-  const targetNotifies = (await ensureNotifications(target, { consent: false }).catch(() => undefined))
-    ?.ready;
+  // A target that wants keys declared is ElastiCache Serverless: no keyspace notifications, and no CONFIG to ask.
+  const targetNotifies =
+    keyRulesOf(target) !== 'by-slot' &&
+    (await ensureNotifications(target, { consent: false }).catch(() => undefined))?.ready;
   const active = () => both.filter((leg) => leg.side === 'source' || leg.feedOpen);
 
   let stage: SyncStage = 'subscribing';

@@ -83,6 +83,8 @@ export class SyncLeg {
       target: to,
       options: defaultKeyCopyOptions,
       typeFilter: '',
+      // Client mirrors and the rollback catch-up may copy the same keys meanwhile: never replace a newer copy.
+      stamped: true,
       stopIfFatal(error, role) {
         const found = fatalReplyError(error, role);
         // Out of memory is worth retrying (the operator can make room); bad credentials or a spent quota are not.

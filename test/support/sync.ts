@@ -120,7 +120,10 @@ export async function userDigest(
   return { digest: await digest(server), reserved };
 }
 
-/** Deletes the reserved `__migrate:` keys and returns their names; then removes keys whose TTL has passed. */
+/**
+ * Deletes the reserved `__migrate:` keys and returns their names, less the stamp hashes that stamped copies leave
+ * (src/keys/stamp.ts; they expire on their own); then removes keys whose TTL has passed.
+ */
 async function removeReserved(client: Redis | Cluster): Promise<string[]> {
   const reserved: string[] = [];
   const nodes = client.isCluster ? (client as Cluster).nodes('master') : [client as Redis];
@@ -130,7 +133,7 @@ async function removeReserved(client: Redis | Cluster): Promise<string[]> {
     for (const key of found) await client.del(key);
   }
   await expireDueKeys(client);
-  return reserved.sort();
+  return reserved.filter((key) => !key.startsWith('__migrate:stamp:')).sort();
 }
 
 export async function waitFor(
