@@ -1,0 +1,116 @@
+/**
+ * Hash-field expiry (HPEXPIRE, Redis >= 7.4): a struct copy from a Redis 8.0 source onto a Redis 8.0 target keeps
+ * every field's absolute expiry to the millisecond, for small hashes and for hashes copied in chunks, beside key TTLs.
+ */
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeKeys } from '../src/keys/write-batch.js';
+import { copyBetween, withPort } from './support/copy.js';
+import { digest, expiries, hasEngine, startServer, stopAll, type TestServer } from './support/servers.js';
+import { tempDir } from './support/temp-dir.js';
+
+/** Every field's HPEXPIRETIME (-1 none), by key and field, read from one server. */
+async function fieldExpiries(client: Redis, keys: string[]): Promise<Record<string, Record<string, number>>> {
+  const out: Record<string, Record<string, number>> = {};
+  for (const key of keys) {
+    const fields = await client.hkeys(key);
+    const ats = fields.length
+      ? ((await client.call('HPEXPIRETIME', key, 'FIELDS', fields.length, ...fields)) as number[])
+      : [];
+    out[key] = Object.fromEntries(fields.map((f, i) => [f, ats[i]!]));
+  }
+  return out;
+}
+
+describe.skipIf(!hasEngine('redis-8.0'))(
+  'hash-field expiry, Redis 8.0 to Redis 8.0 (needs redis-8.0)',
+  () => {
+    let source: TestServer;
+    let target: TestServer;
+    let src: Redis;
+    let dst: Redis;
+    const dir = tempDir();
+    const hour = 3600_000;
+
+    beforeAll(async () => {
+      [source, target] = await Promise.all([
+        startServer({ engine: 'redis-8.0' }),
+        startServer({ engine: 'redis-8.0' }),
+      ]);
+      [src, dst] = [source.client(), target.client()];
+    }, 60_000);
+
+    afterAll(async () => {
+      src?.disconnect();
+      dst?.disconnect();
+      await stopAll();
+      dir.remove();
+    });
+
+    it('keeps every field expiry exact, small and chunked hashes, beside key TTLs', async () => {
+      await src.hset('small', 'a', '1', 'b', '2', 'c', '3');
+      await src.call('HPEXPIRE', 'small', hour, 'FIELDS', 1, 'a');
+      await src.call('HPEXPIRE', 'small', 2 * hour, 'FIELDS', 1, 'b');
+      await src.hset('keyttl', 'x', '1', 'y', '2');
+      await src.pexpire('keyttl', 5 * hour);
+      await src.call('HPEXPIRE', 'keyttl', hour, 'FIELDS', 1, 'y');
+      await src.hset('plain', 'p', '1');
+      const big: string[] = [];
+      for (let i = 0; i < 3000; i++) big.push(`f${i}`, `v${i}`);
+      await src.hset('big', ...big);
+      for (let i = 0; i < 3000; i += 7) await src.call('HPEXPIRE', 'big', hour + i, 'FIELDS', 1, `f${i}`);
+      // A hash that only ever held field TTLs it has since lost (encoding stays listpackex): copied plain.
+      await src.hset('persisted', 'q', '1');
+      await src.call('HPEXPIRE', 'persisted', hour, 'FIELDS', 1, 'q');
+      await src.call('HPERSIST', 'persisted', 'FIELDS', 1, 'q');
+      const keys = ['small', 'keyttl', 'plain', 'big', 'persisted'];
+
+      const report = await copyBetween(source.url, target.url, {
+        mode: 'struct',
+        checkpointFile: dir.file('same.json'),
+      });
+      expect(report).toMatchObject({ copied: keys.length, failed: 0, expired: 0 });
+
+      const expected = await fieldExpiries(src, keys);
+      expect(expected.small?.a).toBeGreaterThan(0);
+      expect(Object.values(expected.big ?? {}).filter((at) => at > 0)).toHaveLength(429);
+      expect(await fieldExpiries(dst, keys)).toEqual(expected);
+      const keyBuffers = keys.map((k) => Buffer.from(k));
+      expect(await expiries(dst, keyBuffers)).toEqual(await expiries(src, keyBuffers));
+      // Redis 8.0's digest sees whether a field has a TTL: with the values, an independent check.
+      expect(await digest(target)).toBe(await digest(source));
+    }, 60_000);
+
+    it('leaves out a field whose expiry passed between read and write, never writing it without its TTL', async () => {
+      const soonAt = Date.now() - 1;
+      const laterAt = Date.now() + hour;
+      const replies = await withPort(target.url, (port) =>
+        writeKeys(
+          port,
+          [
+            {
+              key: Buffer.from('soon'),
+              type: 'hash-ttl',
+              expireAt: 0,
+              payload: ['stay', '1', 0, 'go', '2', soonAt, 'later', '3', laterAt],
+              bytes: 0,
+            },
+            // Every field gone: the key is counted as expired, not written empty.
+            {
+              key: Buffer.from('gone'),
+              type: 'hash-ttl',
+              expireAt: 0,
+              payload: ['go', '2', soonAt],
+              bytes: 0,
+            },
+          ],
+          'replace',
+        ),
+      );
+      expect(replies.map(String)).toEqual(['ok', 'expired']);
+      expect(await dst.hgetall('soon')).toEqual({ stay: '1', later: '3' });
+      expect(await fieldExpiries(dst, ['soon'])).toEqual({ soon: { stay: -1, later: laterAt } });
+      expect(await dst.exists('gone')).toBe(0);
+    }, 60_000);
+  },
+);
