@@ -5,8 +5,17 @@
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeKeys } from '../src/keys/write-batch.js';
+import { runCli } from './support/cli.js';
 import { copyBetween, withPort } from './support/copy.js';
-import { digest, expiries, hasEngine, startServer, stopAll, type TestServer } from './support/servers.js';
+import {
+  digest,
+  engineMatrix,
+  expiries,
+  hasEngine,
+  startServer,
+  stopAll,
+  type TestServer,
+} from './support/servers.js';
 import { tempDir } from './support/temp-dir.js';
 
 /** Every field's HPEXPIRETIME (-1 none), by key and field, read from one server. */
@@ -112,5 +121,89 @@ describe.skipIf(!hasEngine('redis-8.0'))(
       expect(await fieldExpiries(dst, ['soon'])).toEqual({ soon: { stay: -1, later: laterAt } });
       expect(await dst.exists('gone')).toBe(0);
     }, 60_000);
+  },
+);
+
+describe.skipIf(!hasEngine('redis-8.0'))(
+  'hash-field expiry onto a target without them (needs redis-8.0)',
+  () => {
+    let source: TestServer;
+    let src: Redis;
+    const dir = tempDir();
+    const timedBig = Array.from({ length: 3000 }, (_, i) => i).filter((i) => i % 7 === 0);
+
+    beforeAll(async () => {
+      source = await startServer({ engine: 'redis-8.0' });
+      src = source.client();
+      await src.hset('small', 'a', '1', 'b', '2', 'c', '3');
+      await src.call('HPEXPIRE', 'small', 3600_000, 'FIELDS', 2, 'a', 'b');
+      const big: string[] = [];
+      for (let i = 0; i < 3000; i++) big.push(`f${i}`, `v${i}`);
+      await src.hset('big', ...big);
+      for (const i of timedBig) await src.call('HPEXPIRE', 'big', 3600_000, 'FIELDS', 1, `f${i}`);
+      await src.hset('plain', 'p', '1');
+      await src.set('text', 'x');
+    }, 60_000);
+
+    afterAll(async () => {
+      src?.disconnect();
+      await stopAll();
+      dir.remove();
+    });
+
+    const copy = (target: TestServer, ...flags: string[]) =>
+      runCli([
+        'copy',
+        ...['--source', source.url, '--target', target.url, '--mode', 'struct', '--json', '--quiet'],
+        ...['--checkpoint', dir.file(`${target.port}-${flags.join('')}.json`), ...flags],
+      ]);
+
+    it('counts hashes and fields that carry expiries in the dry run', async () => {
+      const target = await startServer();
+      const dry = await copy(target, '--dry-run');
+      expect(dry.code).toBe(0);
+      expect(JSON.parse(dry.stdout)).toMatchObject({ fieldTtlKeys: 2, fieldTtlFields: 2 + timedBig.length });
+    }, 60_000);
+
+    for (const engine of engineMatrix('redis-7.0', 'valkey-8.1')) {
+      it(`refuses before writing onto ${engine}, unless told to drop the expiries or skip their fields`, async () => {
+        const target = await startServer({ engine });
+        const dst = target.client();
+        try {
+          const refused = await copy(target);
+          expect(refused.code).toBe(2);
+          expect(refused.stderr.trim().split('\n')[0]).toMatch(
+            new RegExp(`cannot hold hash-field expiries.*2 hashes.*\\(${2 + timedBig.length} fields\\)`),
+          );
+          expect(refused.stderr).not.toMatch(/\n\s+at /);
+          expect(await dst.dbsize()).toBe(0);
+
+          const dropped = await copy(target, '--field-ttl', 'drop');
+          expect(dropped.code).toBe(0);
+          const report = JSON.parse(dropped.stdout) as { copied: number; fieldTtlsGivenUp: unknown[] };
+          expect(report.copied).toBe(4);
+          expect(report.fieldTtlsGivenUp).toEqual(
+            expect.arrayContaining([
+              { key: 'small', fields: 2 },
+              { key: 'big', fields: timedBig.length },
+            ]),
+          );
+          expect(await dst.hgetall('small')).toEqual({ a: '1', b: '2', c: '3' });
+          expect(await dst.hlen('big')).toBe(3000);
+
+          await dst.flushall();
+          const skipped = await copy(target, '--field-ttl', 'skip-fields');
+          expect(skipped.code).toBe(0);
+          expect(await dst.hgetall('small')).toEqual({ c: '3' });
+          expect(await dst.hlen('big')).toBe(3000 - timedBig.length);
+          expect(await dst.hexists('big', 'f7')).toBe(0);
+          expect(await dst.hexists('big', 'f8')).toBe(1);
+          expect(await dst.hgetall('plain')).toEqual({ p: '1' });
+        } finally {
+          dst.disconnect();
+          await target.stop();
+        }
+      }, 60_000);
+    }
   },
 );

@@ -1,3 +1,4 @@
+import type { FieldTtlPolicy } from '../keys/field-ttl.js';
 import {
   type ConflictPolicy,
   type CopyMode,
@@ -7,6 +8,7 @@ import {
 import type { TypeName } from '../redis/types/index.js';
 
 // Copy's flags take these as they are: the kit's modes, conflict policies and chunk limit.
+export type { FieldTtlPolicy } from '../keys/field-ttl.js';
 export { type ConflictPolicy, type CopyMode, maxChunkSize } from '../keys/options.js';
 
 /**
@@ -46,6 +48,8 @@ export interface CopyOptions {
   maxInlineBytes: number;
   /** How many failures the report lists (all are counted). @default 100 */
   maxFailuresListed: number;
+  /** Hash-field expiries a target cannot hold: 'keep' refuses the copy; 'drop' or 'skip-fields'. @default 'keep' */
+  fieldTtl: FieldTtlPolicy;
 }
 
 export const defaultCopyOptions: CopyOptions = {
@@ -62,4 +66,5 @@ export const defaultCopyOptions: CopyOptions = {
   checkpointFile: '.migrate/copy-checkpoint.json',
   maxInlineBytes: defaultKeyCopyOptions.maxInlineBytes,
   maxFailuresListed: defaultFailuresListed,
+  fieldTtl: defaultKeyCopyOptions.fieldTtl,
 };

@@ -39,6 +39,7 @@ end
 local function fieldExpiries(k, pairs)
   local fields = {}
   for i = 1, #pairs, 2 do fields[#fields + 1] = pairs[i] end
+  if #fields == 0 then return false end
   local ats = redis.call('HPEXPIRETIME', k, 'FIELDS', #fields, unpack(fields))
   for i = 1, #ats do
     if ats[i] >= 0 then return ats end
@@ -138,8 +139,24 @@ end
 return out
 `;
 
-/** Dry-run read. ARGV: typeFilter, key… . Returns per key: type, size, bytes (MEMORY USAGE where allowed). */
-export const surveyBatchScript = `
+/**
+ * Dry-run read. ARGV: typeFilter, key… . Returns per key: type, size, bytes (MEMORY USAGE where allowed), and for a
+ * hash the number of its fields that carry an expiry (read page by page: a dry run may take its time).
+ */
+export const surveyBatchScript = `${fieldExpiriesLua}
+local function countFieldTtls(k)
+  if not mayHoldFieldTtls(k) then return 0 end
+  local count, cursor = 0, '0'
+  repeat
+    local page = redis.call('HSCAN', k, cursor, 'COUNT', 1000)
+    cursor = page[1]
+    local ats = fieldExpiries(k, page[2])
+    if ats then
+      for i = 1, #ats do if ats[i] >= 0 then count = count + 1 end end
+    end
+  until cursor == '0'
+  return count
+end
 local filter = ARGV[1]
 local sizeOf = {string = 'STRLEN', hash = 'HLEN', list = 'LLEN', set = 'SCARD', zset = 'ZCARD', stream = 'XLEN'}
 local out = {}
@@ -157,6 +174,7 @@ for i = 2, #ARGV do
   out[#out + 1] = ty
   out[#out + 1] = size
   out[#out + 1] = bytes
+  out[#out + 1] = ty == 'hash' and countFieldTtls(k) or 0
 end
 return out
 `;
