@@ -17,6 +17,7 @@ import {
   type TestServer,
 } from './support/servers.js';
 import { tempDir } from './support/temp-dir.js';
+import { problemsByKey, verifyBetween } from './support/verify.js';
 
 /** Every field's HPEXPIRETIME (-1 none), by key and field, read from one server. */
 async function fieldExpiries(client: Redis, keys: string[]): Promise<Record<string, Record<string, number>>> {
@@ -88,6 +89,42 @@ describe.skipIf(!hasEngine('redis-8.0'))(
       expect(await expiries(dst, keyBuffers)).toEqual(await expiries(src, keyBuffers));
       // Redis 8.0's digest sees whether a field has a TTL: with the values, an independent check.
       expect(await digest(target)).toBe(await digest(source));
+    }, 60_000);
+
+    it('verify finds a lost, an added and a drifted field expiry, and repair restores them', async () => {
+      // The copy of the first test is on the target, equal: nothing found yet.
+      const clean = await verifyBetween(source.url, target.url, { mode: 'full', saveResult: false });
+      expect(clean).toMatchObject({ ok: true, fieldTtlMismatch: 0 });
+
+      await dst.call('HPERSIST', 'small', 'FIELDS', 1, 'a');
+      await dst.call('HPEXPIRE', 'plain', hour, 'FIELDS', 1, 'p');
+      const [bigAt] = (await src.call('HPEXPIRETIME', 'big', 'FIELDS', 1, 'f7')) as number[];
+      await dst.call('HPEXPIREAT', 'big', bigAt! + 5000, 'FIELDS', 1, 'f7');
+      // Within the tolerance (1 s by default): not a difference.
+      const [keyAt] = (await src.call('HPEXPIRETIME', 'keyttl', 'FIELDS', 1, 'y')) as number[];
+      await dst.call('HPEXPIREAT', 'keyttl', keyAt! + 500, 'FIELDS', 1, 'y');
+
+      const found = await verifyBetween(source.url, target.url, {
+        mode: 'full',
+        saveResult: false,
+        recheckAttempts: 1,
+        recheckMs: 1,
+      });
+      expect(found).toMatchObject({ ok: false, fieldTtlMismatch: 3, valueMismatch: 0, ttlMismatch: 0 });
+      expect(problemsByKey(found)).toEqual({
+        small: 'field-ttl-lost',
+        plain: 'field-ttl-added',
+        big: 'field-ttl-drift',
+      });
+
+      const repaired = await verifyBetween(source.url, target.url, {
+        mode: 'full',
+        saveResult: false,
+        repair: true,
+      });
+      expect(repaired).toMatchObject({ fieldTtlMismatch: 3, remaining: 0 });
+      const keys = ['small', 'plain', 'big'];
+      expect(await fieldExpiries(dst, keys)).toEqual(await fieldExpiries(src, keys));
     }, 60_000);
 
     it('leaves out a field whose expiry passed between read and write, never writing it without its TTL', async () => {

@@ -49,6 +49,32 @@ end
 `;
 
 /**
+ * Lua: `fieldTtlList(k)` is {field, expireAtMs, …} for every field of hash k that carries an expiry (empty for
+ * most hashes, at the price of one OBJECT ENCODING), read page by page so a big hash needs no huge reply.
+ */
+export const fieldTtlListLua = `${fieldExpiriesLua}
+local function fieldTtlList(k)
+  local list = {}
+  if not mayHoldFieldTtls(k) then return list end
+  local cursor = '0'
+  repeat
+    local page = redis.call('HSCAN', k, cursor, 'COUNT', 1000)
+    cursor = page[1]
+    local ats = fieldExpiries(k, page[2])
+    if ats then
+      for i = 1, #ats do
+        if ats[i] >= 0 then
+          list[#list + 1] = page[2][i * 2 - 1]
+          list[#list + 1] = ats[i]
+        end
+      end
+    end
+  until cursor == '0'
+  return list
+end
+`;
+
+/**
  * Reads a batch. ARGV: chunkLimit, maxInlineBytes, typeFilter (comma list or ''), then the keys (keyList).
  * Returns: nowMs, then per key: type, expireAt (absolute ms, -1 none, -2 gone: see expiry.ts), size, value (false
  * when too big to inline or filtered out). A hash whose fields carry expiries is typed 'hash-ttl', its value
@@ -143,20 +169,7 @@ return out
  * Dry-run read. ARGV: typeFilter, key… . Returns per key: type, size, bytes (MEMORY USAGE where allowed), and for a
  * hash the number of its fields that carry an expiry (read page by page: a dry run may take its time).
  */
-export const surveyBatchScript = `${fieldExpiriesLua}
-local function countFieldTtls(k)
-  if not mayHoldFieldTtls(k) then return 0 end
-  local count, cursor = 0, '0'
-  repeat
-    local page = redis.call('HSCAN', k, cursor, 'COUNT', 1000)
-    cursor = page[1]
-    local ats = fieldExpiries(k, page[2])
-    if ats then
-      for i = 1, #ats do if ats[i] >= 0 then count = count + 1 end end
-    end
-  until cursor == '0'
-  return count
-end
+export const surveyBatchScript = `${fieldTtlListLua}
 local filter = ARGV[1]
 local sizeOf = {string = 'STRLEN', hash = 'HLEN', list = 'LLEN', set = 'SCARD', zset = 'ZCARD', stream = 'XLEN'}
 local out = {}
@@ -174,7 +187,7 @@ for i = 2, #ARGV do
   out[#out + 1] = ty
   out[#out + 1] = size
   out[#out + 1] = bytes
-  out[#out + 1] = ty == 'hash' and countFieldTtls(k) or 0
+  out[#out + 1] = ty == 'hash' and #fieldTtlList(k) / 2 or 0
 end
 return out
 `;
