@@ -91,6 +91,20 @@ describe.skipIf(!hasEngine('redis-8.0'))(
       expect(await digest(target)).toBe(await digest(source));
     }, 60_000);
 
+    it('auto mode restores DUMP payloads onto a target of the same version, field expiries included', async () => {
+      const other = await startServer({ engine: 'redis-8.0' });
+      const client = other.client();
+      try {
+        const report = await copyBetween(source.url, other.url, { checkpointFile: dir.file('auto.json') });
+        expect(report).toMatchObject({ mode: 'dump', failed: 0 });
+        const keys = ['small', 'keyttl', 'plain', 'big', 'persisted'];
+        expect(await fieldExpiries(client, keys)).toEqual(await fieldExpiries(src, keys));
+      } finally {
+        client.disconnect();
+        await other.stop();
+      }
+    }, 60_000);
+
     it('verify finds a lost, an added and a drifted field expiry, and repair restores them', async () => {
       // The copy of the first test is on the target, equal: nothing found yet.
       const clean = await verifyBetween(source.url, target.url, { mode: 'full', saveResult: false });
