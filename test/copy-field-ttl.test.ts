@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeKeys } from '../src/keys/write-batch.js';
 import { runCli } from './support/cli.js';
 import { copyBetween, withPort } from './support/copy.js';
+import { startServerlessEndpoint } from './support/serverless-endpoint.js';
 import {
   digest,
   engineMatrix,
@@ -89,6 +90,24 @@ describe.skipIf(!hasEngine('redis-8.0'))(
       expect(await expiries(dst, keyBuffers)).toEqual(await expiries(src, keyBuffers));
       // Redis 8.0's digest sees whether a field has a TTL: with the values, an independent check.
       expect(await digest(target)).toBe(await digest(source));
+    }, 60_000);
+
+    it('keeps them onto a Serverless-rules endpoint (declared keys, one slot per call)', async () => {
+      const endpoint = await startServerlessEndpoint({ engine: 'redis-8.0' });
+      const backend = endpoint.backend.client();
+      try {
+        const report = await copyBetween(
+          source.url,
+          { url: endpoint.url, ca: endpoint.ca },
+          { mode: 'struct', checkpointFile: dir.file('serverless.json') },
+        );
+        expect(report).toMatchObject({ failed: 0, copied: 5 });
+        const keys = ['small', 'keyttl', 'plain', 'big', 'persisted'];
+        expect(await fieldExpiries(backend, keys)).toEqual(await fieldExpiries(src, keys));
+      } finally {
+        backend.disconnect();
+        await endpoint.stop();
+      }
     }, 60_000);
 
     it('auto mode restores DUMP payloads onto a target of the same version, field expiries included', async () => {
