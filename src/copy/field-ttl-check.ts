@@ -1,5 +1,5 @@
 import { usageError } from '../errors.js';
-import { holdsFieldTtls } from '../keys/field-ttl.js';
+import { holdsFieldTtls, sourceHoldsFieldTtls } from '../keys/field-ttl.js';
 import { asText, call, cmd, type RedisPort } from '../redis/port.js';
 import { surveyKeys } from './dry-run.js';
 import type { CopyOptions } from './options.js';
@@ -16,7 +16,7 @@ export async function refuseLostFieldTtls(
   options: CopyOptions,
 ): Promise<void> {
   if (options.fieldTtl !== 'keep' || (await holdsFieldTtls(target))) return;
-  if (!(await holdsFieldTtls(source)) || (await noSubexpiries(source))) return;
+  if (!(await sourceHoldsFieldTtls(source)) || (await noSubexpiries(source))) return;
   const survey = await surveyKeys(source, { ...options, rate: undefined });
   if (survey.fieldTtlKeys === 0) return;
   throw usageError(

@@ -15,6 +15,17 @@ export async function holdsFieldTtls(port: RedisPort): Promise<boolean> {
   return !(reply instanceof Error);
 }
 
+/**
+ * The same question asked of a source inside one EVAL, whose pcall swallows an unknown command: one billed command
+ * that every server logs and answers (a refused unknown command is billed by some and logged by none).
+ */
+export async function sourceHoldsFieldTtls(source: RedisPort): Promise<boolean> {
+  const probe = `local r = redis.pcall('HPEXPIRETIME', '${reservedPrefix}probe:field-ttl', 'FIELDS', 1, 'f')
+return (type(r) == 'table' and not r.err) and 1 or 0`;
+  const [reply] = await source.exec([cmd('EVAL', [probe, 0])]);
+  return reply === 1;
+}
+
 /** A 'hash-ttl' write (field, value, expiry per field) fitted to the policy, and how many expiries it gave up. */
 export interface FittedWrite {
   type: string;
