@@ -5,6 +5,7 @@ import {
   type CopyMode,
   type CopyOptions,
   defaultCopyOptions,
+  type FieldTtlPolicy,
   maxChunkSize,
   type OnConflict,
 } from '../copy/options.js';
@@ -30,6 +31,7 @@ export interface CopyFlags extends EndpointFlags, GlobalFlags {
   dryRun?: boolean;
   resume?: boolean;
   checkpoint: string;
+  fieldTtl: FieldTtlPolicy;
 }
 
 export function copyCommand(program: Command): void {
@@ -78,6 +80,12 @@ export function copyCommand(program: Command): void {
       oneOf('--on-conflict', ['refuse', 'replace', 'skip', 'fail'] as const),
       d.onConflict,
     )
+    .option(
+      '--field-ttl <policy>',
+      'hash-field expiries a target cannot hold: keep (refuse the copy), drop (copy the fields without them) or skip-fields (leave those fields out)',
+      oneOf('--field-ttl', ['keep', 'drop', 'skip-fields'] as const),
+      d.fieldTtl,
+    )
     .addOption(rateOption())
     .option('--dry-run', 'scan and report counts, bytes and estimated source commands; write nothing')
     .option('--resume', 'continue from the checkpoint')
@@ -100,6 +108,7 @@ export function copyOptions(flags: CopyFlags): CopyOptions {
     dryRun: flags.dryRun === true,
     resume: flags.resume === true,
     checkpointFile: flags.checkpoint,
+    fieldTtl: flags.fieldTtl,
   };
 }
 

@@ -12,6 +12,7 @@ import type { RedisPort } from '../redis/port.js';
 import { rateLimited } from '../redis/rate-limit.js';
 import { serverTypeName } from '../redis/types/index.js';
 import { type Checkpoint, copyFingerprint, Ledger, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
+import { refuseLostFieldTtls } from './field-ttl-check.js';
 import { type CopyOptions, writePolicy } from './options.js';
 import type { CopyReport } from './report.js';
 
@@ -56,6 +57,8 @@ export async function copyKeys(
       'pass --on-conflict replace|skip|fail to copy onto it, --resume to continue an interrupted copy, or empty the target',
     );
   }
+  // Before the first write, and once: a resumed run passed it (or was told what to give up) when it started.
+  if (!resumed) await refuseLostFieldTtls(source, target, options);
   await removeLeftoverTempKeys(target);
   const totalKeys = await dbsize(source);
 
@@ -126,6 +129,7 @@ export async function copyKeys(
     durationMs,
     keysPerSec: Math.round(((pass?.scanned ?? 0) / Math.max(durationMs, 1)) * 1000),
     failures: pass?.failures ?? [],
+    fieldTtlsGivenUp: pass?.fieldTtlsGivenUp ?? [],
     interrupted,
     resumed: resumed !== undefined,
     checkpoint: options.checkpointFile,
@@ -141,6 +145,7 @@ function kitContext(source: RedisPort, target: RedisPort, options: CopyOptions):
       chunkSize: options.chunkSize,
       maxInlineBytes: options.maxInlineBytes,
       onConflict: writePolicy(options.onConflict),
+      fieldTtl: options.fieldTtl,
     },
     typeFilter: options.types.map(serverTypeName).join(','),
     stopIfFatal: throwIfFatal,

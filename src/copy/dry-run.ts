@@ -25,6 +25,9 @@ export interface DryRunReport {
   scanned: number;
   bytes: number;
   byType: Record<string, TypeSurvey>;
+  /** Hashes whose fields carry expiries, and how many fields: what a target without field TTLs cannot hold. */
+  fieldTtlKeys: number;
+  fieldTtlFields: number;
   /** What a full struct copy would send to the source: SCAN pages, one read per batch, chunk reads. */
   estimatedSourceCommands: number;
   estimatedCostUsd: number;
@@ -49,6 +52,8 @@ export async function surveyKeys(
   // The copy reads each SCAN page in batches, exactly as this survey does: one read command per batch.
   let readCommands = 0;
   let chunkCommands = 0;
+  let fieldTtlKeys = 0;
+  let fieldTtlFields = 0;
   const typeFilter = options.types.map(serverTypeName).join(',');
   for await (const page of scanPages(source, {
     match: options.match,
@@ -74,10 +79,15 @@ export async function surveyKeys(
       }
       const flat = asArray(reply);
       keys.forEach((_key, k) => {
-        const type = String(flat[k * 3]);
+        const type = String(flat[k * 4]);
         if (type === 'none' || type === 'filtered') return;
-        const size = asNumber(flat[k * 3 + 1]);
-        const keyBytes = asNumber(flat[k * 3 + 2]);
+        const size = asNumber(flat[k * 4 + 1]);
+        const keyBytes = asNumber(flat[k * 4 + 2]);
+        const fieldTtls = asNumber(flat[k * 4 + 3]);
+        if (fieldTtls > 0) {
+          fieldTtlKeys++;
+          fieldTtlFields += fieldTtls;
+        }
         const name = operatorTypeName(type);
         byType[name] ??= { keys: 0, bytes: 0, bigKeys: 0, chunkCommands: 0 };
         const survey = byType[name];
@@ -107,6 +117,8 @@ export async function surveyKeys(
     scanned,
     bytes,
     byType,
+    fieldTtlKeys,
+    fieldTtlFields,
     estimatedSourceCommands,
     estimatedCostUsd: estimateCostUsd(estimatedSourceCommands),
     sourceCommands: source.stats.commands - commandsBefore,

@@ -1,3 +1,4 @@
+import type { FieldTtlPolicy } from '../keys/field-ttl.js';
 import {
   type ConflictPolicy,
   type CopyMode,
@@ -7,6 +8,7 @@ import {
 import type { TypeName } from '../redis/types/index.js';
 
 // Copy's flags take these as they are: the kit's modes, conflict policies and chunk limit.
+export type { FieldTtlPolicy } from '../keys/field-ttl.js';
 export { type ConflictPolicy, type CopyMode, maxChunkSize } from '../keys/options.js';
 
 /**
@@ -48,6 +50,8 @@ export interface CopyOptions {
   maxFailuresListed: number;
   /** Copy only keys it accepts (sync: the buckets whose primary is this side); undefined copies every key. */
   keyFilter?: ((key: Buffer) => boolean) | undefined;
+  /** Hash-field expiries a target cannot hold: 'keep' refuses the copy; 'drop' or 'skip-fields'. @default 'keep' */
+  fieldTtl: FieldTtlPolicy;
 }
 
 export const defaultCopyOptions: CopyOptions = {
@@ -64,4 +68,5 @@ export const defaultCopyOptions: CopyOptions = {
   checkpointFile: '.migrate/copy-checkpoint.json',
   maxInlineBytes: defaultKeyCopyOptions.maxInlineBytes,
   maxFailuresListed: defaultFailuresListed,
+  fieldTtl: defaultKeyCopyOptions.fieldTtl,
 };

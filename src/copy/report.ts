@@ -1,4 +1,4 @@
-import type { CopyCounts, KeyFailure } from '../keys/tally.js';
+import type { CopyCounts, KeyFailure, KeyFieldTtls } from '../keys/tally.js';
 
 /** What a copy run returns (and --json prints). */
 export interface CopyReport extends CopyCounts {
@@ -9,6 +9,8 @@ export interface CopyReport extends CopyCounts {
   durationMs: number;
   keysPerSec: number;
   failures: KeyFailure[];
+  /** Hashes whose field expiries --field-ttl drop|skip-fields gave up, and how many (listed as many as failures). */
+  fieldTtlsGivenUp: KeyFieldTtls[];
   /** True when the run stopped early (signal, or a fatal error); the checkpoint resumes it. */
   interrupted: boolean;
   resumed: boolean;

@@ -5,9 +5,10 @@ import { renameStampedScript, writeKeyScript } from '../redis/scripts.js';
 import { stampKeyFor, tempKeyFor } from '../redis/slot.js';
 import { codecs } from '../redis/types/index.js';
 import type { BatchContext } from './batch-context.js';
+import { fitFieldTtls } from './field-ttl.js';
 import { writeOutcome } from './outcome.js';
 import { stampTtlMs } from './stamp.js';
-import type { KeyOutcome } from './tally.js';
+import type { KeyOutcome, Tally } from './tally.js';
 import { payloadBytes } from './write-batch.js';
 
 /** A temporary key left by a crash disappears on its own after this long. */
@@ -29,7 +30,11 @@ export interface BigKey {
  * expiry and RENAMEd into place, so readers never see half a key (docs/invariants.md #5). 'gone' means the key vanished or
  * expired on the source meanwhile: the caller deletes it on the target (deleteGone).
  */
-export async function copyBigKey(context: BatchContext, big: BigKey): Promise<KeyOutcome | 'gone'> {
+export async function copyBigKey(
+  context: BatchContext,
+  big: BigKey,
+  tally?: Tally,
+): Promise<KeyOutcome | 'gone'> {
   const { source, target, options } = context;
   const policy = options.onConflict;
   if (policy !== 'replace') {
@@ -41,10 +46,13 @@ export async function copyBigKey(context: BatchContext, big: BigKey): Promise<Ke
   const temp = tempKeyFor(big.key);
   let bytes = 0;
   let wrote = false;
+  let droppedTtls = 0;
   try {
     // A source error mid-key (or a refused chunk) fails this key only; the temporary key is removed.
-    for await (const payload of codec.chunks(source, big.key, options.chunkSize)) {
-      const write = scriptCommand(writeKeyScript, temp, [big.type, 0, 'append', ...payload]);
+    for await (const chunk of codec.chunks(source, big.key, options.chunkSize)) {
+      const { type, payload, droppedTtls: dropped } = fitFieldTtls(big.type, chunk, options.fieldTtl);
+      droppedTtls += dropped;
+      const write = scriptCommand(writeKeyScript, temp, [type, 0, 'append', ...payload]);
       const commands = wrote
         ? [write]
         : [cmd('DEL', [temp], temp), write, cmd('PEXPIRE', [temp, tempKeyTtlMs], temp)];
@@ -83,5 +91,6 @@ export async function copyBigKey(context: BatchContext, big: BigKey): Promise<Ke
     big.expireAt > 0 ? cmd('PEXPIREAT', [temp, big.expireAt], temp) : cmd('PERSIST', [temp], temp);
   const [, renamed] = await target.exec([finish, cmd('RENAME', [temp, big.key], temp)]);
   if (renamed instanceof Error) return writeOutcome(renamed, policy, 0);
+  tally?.gaveUpFieldTtls(big.key, droppedTtls);
   return { kind: 'copied', bytes };
 }

@@ -8,7 +8,14 @@ import { fatalReplyError } from './outcome.js';
 import { targetAcceptsDumps } from './preflight.js';
 import { type ScanPage, scanPages } from './scanner.js';
 import { copyStructBatch } from './struct-batch.js';
-import { addCounts, type CopyCounts, emptyCounts, type KeyFailure, Tally } from './tally.js';
+import {
+  addCounts,
+  type CopyCounts,
+  emptyCounts,
+  type KeyFailure,
+  type KeyFieldTtls,
+  Tally,
+} from './tally.js';
 
 /**
  * One pass over every matching source key (docs/invariants.md #1, #2, #7): SCAN pages feed a bounded number of batches in
@@ -51,6 +58,8 @@ export interface CopyPassRun<Page> {
 export interface CopyPassReport extends CopyCounts {
   mode: 'struct' | 'dump';
   failures: KeyFailure[];
+  /** Hashes whose field expiries the --field-ttl policy gave up (listed as many as failures). */
+  fieldTtlsGivenUp: KeyFieldTtls[];
   /** True when the signal stopped the pass early. */
   interrupted: boolean;
   /** Commands the pass sent to the source, as Upstash bills them. */
@@ -73,6 +82,8 @@ export async function copyPass<Page>(
   let mode = options.mode;
   const counts = emptyCounts();
   const failures: KeyFailure[] = [];
+  const fieldTtlsGivenUp: KeyFieldTtls[] = [];
+  const listed = options.maxFailuresListed ?? defaultFailuresListed;
   let fatal: MigrateError | undefined;
   const internalStop = new AbortController();
   const stopped = () => internalStop.signal.aborted || run.signal?.aborted === true;
@@ -88,8 +99,8 @@ export async function copyPass<Page>(
       .then((tally) => {
         if (entry !== undefined) run.tracker?.batchFinished(entry, tally.counts);
         addCounts(counts, tally.counts);
-        for (const failure of tally.failures)
-          if (failures.length < (options.maxFailuresListed ?? defaultFailuresListed)) failures.push(failure);
+        failures.push(...tally.failures.slice(0, listed - failures.length));
+        fieldTtlsGivenUp.push(...tally.fieldTtlsGivenUp.slice(0, listed - fieldTtlsGivenUp.length));
         run.onBatch?.(counts, mode);
       })
       .catch((error: unknown) => {
@@ -140,6 +151,7 @@ export async function copyPass<Page>(
     mode: mode === 'dump' ? 'dump' : 'struct',
     ...counts,
     failures,
+    fieldTtlsGivenUp,
     interrupted: stopped(),
     sourceCommands: source.stats.commands - commandsBefore,
     durationMs: Date.now() - started,

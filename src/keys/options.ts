@@ -1,5 +1,7 @@
 /** How one key is copied: the options every engine's key copies share, and their defaults (here and only here). */
 
+import type { FieldTtlPolicy } from './field-ttl.js';
+
 /** What to do with a key the target already holds. */
 export type ConflictPolicy = 'replace' | 'skip' | 'fail';
 
@@ -13,12 +15,15 @@ export interface KeyCopyOptions {
   maxInlineBytes: number;
   /** What to do with a key the target already holds. @default 'replace' */
   onConflict: ConflictPolicy;
+  /** Hash-field expiries a target cannot hold: refuse the copy, drop them, or leave their fields out. @default 'keep' */
+  fieldTtl: FieldTtlPolicy;
 }
 
 export const defaultKeyCopyOptions: KeyCopyOptions = {
   chunkSize: 1000,
   maxInlineBytes: 1024 * 1024,
   onConflict: 'replace',
+  fieldTtl: 'keep',
 };
 
 /** How many failed keys a report lists (all are counted). */

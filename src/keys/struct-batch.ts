@@ -8,6 +8,7 @@ import { type BatchCopier, sourceNow } from './batch-context.js';
 import { batchStamp, deleteGone, failWholeBatch, releaseReply, tallyWrites } from './batch-steps.js';
 import { type BigKey, copyBigKey } from './big-key.js';
 import { readOrFallback } from './fallback-read.js';
+import { fitFieldTtls } from './field-ttl.js';
 import { type KeyWrite, payloadBytes, writeKeys } from './write-batch.js';
 
 /**
@@ -62,12 +63,15 @@ export const copyStructBatch: BatchCopier = async (context, node, keys, tally) =
       });
       return;
     }
-    const payload = value === false ? undefined : codec.payload(value);
-    if (!payload || payload.length + writeScriptOverhead > maxRequestArgs) {
+    const read = value === false ? undefined : codec.payload(value);
+    if (!read || read.length + writeScriptOverhead > maxRequestArgs) {
       big.push({ key, type, expireAt, now, stamp });
       return;
     }
-    writes.push({ key, type, expireAt, payload, bytes: payloadBytes(payload) });
+    const fitted = fitFieldTtls(type, read, options.fieldTtl);
+    tally.gaveUpFieldTtls(key, fitted.droppedTtls);
+    const payload = fitted.payload;
+    writes.push({ key, type: fitted.type, expireAt, payload, bytes: payloadBytes(payload) });
   });
   releaseReply(flat);
 
@@ -76,7 +80,7 @@ export const copyStructBatch: BatchCopier = async (context, node, keys, tally) =
 
   const bigGone: Buffer[] = [];
   for (const entry of big) {
-    const outcome = await copyBigKey(context, entry);
+    const outcome = await copyBigKey(context, entry, tally);
     if (outcome === 'gone') bigGone.push(entry.key);
     else tally.add(entry.key, outcome);
   }

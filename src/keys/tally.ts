@@ -35,6 +35,12 @@ export interface KeyFailure {
   reason: string;
 }
 
+/** A hash whose field expiries the --field-ttl policy gave up: dropped, or their fields left out. */
+export interface KeyFieldTtls {
+  key: string;
+  fields: number;
+}
+
 export type KeyOutcome =
   | { kind: 'copied'; bytes: number }
   | { kind: 'skipped' | 'expired' }
@@ -44,6 +50,12 @@ export type KeyOutcome =
 export class Tally {
   readonly counts = emptyCounts();
   readonly failures: KeyFailure[] = [];
+  readonly fieldTtlsGivenUp: KeyFieldTtls[] = [];
+
+  /** Notes a key whose field expiries were given up (it is still tallied by its write's outcome). */
+  gaveUpFieldTtls(key: Buffer, fields: number): void {
+    if (fields > 0) this.fieldTtlsGivenUp.push({ key: displayKey(key), fields });
+  }
 
   add(key: Buffer, outcome: KeyOutcome): void {
     switch (outcome.kind) {

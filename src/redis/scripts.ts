@@ -22,12 +22,67 @@ end
 `;
 
 /**
+ * Lua for the read script: `mayHoldFieldTtls(k)` says whether hash k can carry field expiries, `fieldExpiries(k,
+ * pairs)` reads them (HPEXPIRETIME, absolute ms, one per field of the HGETALL reply \`pairs\`), or false when no
+ * field has one. A server without HPEXPIRETIME (Redis < 7.4, Valkey < 9) refuses the first probe, which turns
+ * them off for the rest of the call. A 'listpack' hash never held a field TTL (it becomes 'listpackex' on the first), so
+ * a plain small hash costs one OBJECT ENCODING inside the script, and no billed command.
+ */
+const fieldExpiriesLua = `
+local fieldTtl
+local function mayHoldFieldTtls(k)
+  if fieldTtl == nil then
+    local probe = redis.pcall('HPEXPIRETIME', k, 'FIELDS', 1, '')
+    fieldTtl = type(probe) == 'table' and not probe.err
+  end
+  return fieldTtl and redis.pcall('OBJECT', 'ENCODING', k) ~= 'listpack'
+end
+local function fieldExpiries(k, pairs)
+  local fields = {}
+  for i = 1, #pairs, 2 do fields[#fields + 1] = pairs[i] end
+  if #fields == 0 then return false end
+  local ats = redis.call('HPEXPIRETIME', k, 'FIELDS', #fields, unpack(fields))
+  for i = 1, #ats do
+    if ats[i] >= 0 then return ats end
+  end
+  return false
+end
+`;
+
+/**
+ * Lua: `fieldTtlList(k)` is {field, expireAtMs, …} for every field of hash k that carries an expiry (empty for
+ * most hashes, at the price of one OBJECT ENCODING), read page by page so a big hash needs no huge reply.
+ */
+export const fieldTtlListLua = `${fieldExpiriesLua}
+local function fieldTtlList(k)
+  local list = {}
+  if not mayHoldFieldTtls(k) then return list end
+  local cursor = '0'
+  repeat
+    local page = redis.call('HSCAN', k, cursor, 'COUNT', 1000)
+    cursor = page[1]
+    local ats = fieldExpiries(k, page[2])
+    if ats then
+      for i = 1, #ats do
+        if ats[i] >= 0 then
+          list[#list + 1] = page[2][i * 2 - 1]
+          list[#list + 1] = ats[i]
+        end
+      end
+    end
+  until cursor == '0'
+  return list
+end
+`;
+
+/**
  * Reads a batch. ARGV: chunkLimit, maxInlineBytes, typeFilter (comma list or ''), then the keys (keyList).
  * Returns: nowMs, then per key: type, expireAt (absolute ms, -1 none, -2 gone: see expiry.ts), size, value (false
  * when too big to inline or filtered out), then the read's stamp (TIME in microseconds, for stamped writes:
- * src/keys/stamp.ts).
+ * src/keys/stamp.ts). A hash whose fields carry expiries is typed 'hash-ttl', its value {pairs, field expiries};
+ * a big hash that may carry them is typed 'hash-ttl' too (its chunks read them).
  */
-export const readBatchScript = readOnlyScript(`${keyListLua}${expireAtLua}
+export const readBatchScript = readOnlyScript(`${keyListLua}${expireAtLua}${fieldExpiriesLua}
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local limit = tonumber(ARGV[1])
@@ -53,7 +108,14 @@ for i = 1, #keys do
     if size <= maxBytes then val = redis.call('GET', k) end
   elseif ty == 'hash' then
     size = redis.call('HLEN', k)
-    if size <= limit then val = redis.call('HGETALL', k) end
+    local fieldTtls = mayHoldFieldTtls(k)
+    if size <= limit then
+      val = redis.call('HGETALL', k)
+      local ats = fieldTtls and fieldExpiries(k, val)
+      if ats then ty, val = 'hash-ttl', {val, ats} end
+    elseif fieldTtls then
+      ty = 'hash-ttl'
+    end
   elseif ty == 'list' then
     size = redis.call('LLEN', k)
     if size <= limit then val = redis.call('LRANGE', k, 0, -1) end
@@ -108,8 +170,11 @@ out[#out + 1] = tonumber(t[1]) * 1000000 + tonumber(t[2])
 return out
 `);
 
-/** Dry-run read. ARGV: typeFilter, key… . Returns per key: type, size, bytes (MEMORY USAGE where allowed). */
-export const surveyBatchScript = readOnlyScript(`
+/**
+ * Dry-run read. ARGV: typeFilter, key… . Returns per key: type, size, bytes (MEMORY USAGE where allowed), and for a
+ * hash the number of its fields that carry an expiry (read page by page: a dry run may take its time).
+ */
+export const surveyBatchScript = readOnlyScript(`${fieldTtlListLua}
 local filter = ARGV[1]
 local sizeOf = {string = 'STRLEN', hash = 'HLEN', list = 'LLEN', set = 'SCARD', zset = 'ZCARD', stream = 'XLEN'}
 local out = {}
@@ -127,14 +192,15 @@ for i = 2, #ARGV do
   out[#out + 1] = ty
   out[#out + 1] = size
   out[#out + 1] = bytes
+  out[#out + 1] = ty == 'hash' and #fieldTtlList(k) / 2 or 0
 end
 return out
 `);
 
 /**
  * Lua shared by the write scripts: `writeKey(k, ty, exp, policy, args, from, to)` writes one key from the payload
- * args[from..to] and returns 'ok', 'skipped', 'expired' or 'exists:<type>'. ty is a type name, or 'restore' for a
- * DUMP payload. policy is replace | skip | fail, or append: add to the key as it is (chunked rebuilds).
+ * args[from..to] and returns 'ok', 'skipped', 'expired' or 'exists:<type>'. ty is a type name, 'hash-ttl' for a
+ * hash whose fields carry expiries (written with HPEXPIREAT), or 'restore' for a DUMP payload. policy is replace | skip | fail, or append: add to the key as it is (chunked rebuilds).
  */
 const writeHelpers = `
 local clock
@@ -183,6 +249,20 @@ local function writeKey(k, ty, exp, policy, args, from, to)
   if ty == 'string' then -- a chunk of a big string
     if to >= from then redis.call('APPEND', k, args[from]) end
   elseif ty == 'hash' then each('HSET', k, args, from, to)
+  elseif ty == 'hash-ttl' then -- field, value, field expireAtMs (0 = none) per field
+    local pairs, timed = {}, {}
+    for i = from, to, 3 do
+      local at = tonumber(args[i + 2])
+      -- A field past its expiry is gone on the source too: never written without its TTL.
+      if at == 0 or at > nowMs() then
+        pairs[#pairs + 1] = args[i]
+        pairs[#pairs + 1] = args[i + 1]
+        if at > 0 then timed[#timed + 1] = i end
+      end
+    end
+    if #pairs == 0 then return policy == 'append' and 'ok' or 'expired' end
+    each('HSET', k, pairs, 1, #pairs)
+    for _, i in ipairs(timed) do redis.call('HPEXPIREAT', k, args[i + 2], 'FIELDS', 1, args[i]) end
   elseif ty == 'list' then each('RPUSH', k, args, from, to)
   elseif ty == 'set' then each('SADD', k, args, from, to)
   elseif ty == 'zset' then each('ZADD', k, args, from, to)

@@ -29,6 +29,11 @@ export function renderCopySummary(report: CopyReport): string {
     if (report.failed > report.failures.length)
       lines.push(`  … and ${formatCount(report.failed - report.failures.length)} more`);
   }
+  if (report.fieldTtlsGivenUp.length > 0) {
+    lines.push('hash-field expiries given up (--field-ttl):');
+    for (const { key, fields } of report.fieldTtlsGivenUp)
+      lines.push(`  ${key}: ${formatCount(fields)} fields`);
+  }
   return lines.join('\n');
 }
 
@@ -42,6 +47,14 @@ export function renderDryRun(report: DryRunReport): string {
     table([
       ...rows,
       ['total', `${formatCount(report.scanned)} keys, ${formatBytes(report.bytes)}`],
+      ...(report.fieldTtlKeys > 0
+        ? [
+            [
+              'hash-field expiries',
+              `${formatCount(report.fieldTtlKeys)} hashes, ${formatCount(report.fieldTtlFields)} fields`,
+            ] as [string, string],
+          ]
+        : []),
       [
         'estimated source commands',
         `${formatCount(report.estimatedSourceCommands)} (≈ ${formatUsd(report.estimatedCostUsd)})`,

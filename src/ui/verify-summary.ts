@@ -10,12 +10,20 @@ const problemTitles: Record<Problem, string> = {
   'ttl-lost': 'TTL lost',
   'ttl-added': 'TTL added',
   'ttl-drift': 'TTL drifted',
+  'field-ttl-lost': 'field TTL lost',
+  'field-ttl-added': 'field TTL added',
+  'field-ttl-drift': 'field TTL drifted',
 };
 
 /** The verify report as text: status, counts, how the sample was drawn, then examples by problem kind. */
 export function renderVerifySummary(report: VerifyReport): string {
   const found =
-    report.missing + report.extra + report.typeMismatch + report.valueMismatch + report.ttlMismatch;
+    report.missing +
+    report.extra +
+    report.typeMismatch +
+    report.valueMismatch +
+    report.ttlMismatch +
+    report.fieldTtlMismatch;
   const status = report.interrupted
     ? chalk.yellow('interrupted — not every key was compared')
     : report.ok
@@ -42,6 +50,7 @@ export function renderVerifySummary(report: VerifyReport): string {
       ['type differs', formatCount(report.typeMismatch)],
       ['value differs', formatCount(report.valueMismatch)],
       ['TTL differs', formatCount(report.ttlMismatch)],
+      ['field TTL differs', formatCount(report.fieldTtlMismatch)],
       ['resolved on re-check', formatCount(report.rechecked)],
       ...(report.repaired > 0 || found > 0
         ? [['repaired', formatCount(report.repaired)] as [string, string]]

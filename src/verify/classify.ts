@@ -21,3 +21,23 @@ export function expiryProblem(source: number, target: number, ttlToleranceMs: nu
   if (Math.abs(source - target) > ttlToleranceMs) return 'ttl-drift';
   return undefined;
 }
+
+/** Field expiries of one hash (field bytes as latin1 → absolute ms), as the batch digest reads them. */
+export type FieldExpiries = ReadonlyMap<string, number>;
+
+/**
+ * The field-expiry problem of a hash otherwise equal: the first field whose expiry was lost, added, or drifted past
+ * the tolerance (the same as for key expiries). An absent map means no field carries one.
+ */
+export function fieldTtlProblem(
+  source: FieldExpiries | undefined,
+  target: FieldExpiries | undefined,
+  ttlToleranceMs: number,
+): Problem | undefined {
+  const fields = new Set([...(source?.keys() ?? []), ...(target?.keys() ?? [])]);
+  for (const field of fields) {
+    const problem = expiryProblem(source?.get(field) ?? 0, target?.get(field) ?? 0, ttlToleranceMs);
+    if (problem) return `field-${problem}` as Problem;
+  }
+  return undefined;
+}

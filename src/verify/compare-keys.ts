@@ -48,17 +48,29 @@ export async function compareKeys(
   let suspects: Finding[] = look.differences.map((difference) => ({ ...difference, sourceNode }));
   for (let attempt = 0; attempt < options.recheckAttempts && suspects.length > 0; attempt++) {
     await sleep(options.recheckMs, signal);
-    const again = await readBoth(
-      sides,
-      suspects.map((s) => s.key),
-    );
+    // Field expiries are read by the batch digest only: those suspects take the first look again.
+    const byFields = suspects.filter((s) => s.problem.startsWith('field-'));
+    const others = suspects.filter((s) => !s.problem.startsWith('field-'));
+    const [again, fieldsAgain] = await Promise.all([
+      readBoth(
+        sides,
+        others.map((s) => s.key),
+      ),
+      byFields.length > 0
+        ? firstLook(
+            sides,
+            byFields.map((s) => s.key),
+          )
+        : undefined,
+    ]);
     const still: Finding[] = [];
-    suspects.forEach((suspect, i) => {
+    others.forEach((suspect, i) => {
       const source = again.source[i]!;
       const target = again.target[i]!;
       const problem = classify(source, target, options.ttlToleranceMs);
       if (problem) still.push({ ...suspect, problem, source, target });
     });
+    for (const difference of fieldsAgain?.differences ?? []) still.push({ ...difference, sourceNode });
     outcome.rechecked += suspects.length - still.length;
     suspects = still;
   }

@@ -33,8 +33,12 @@ export async function describeKeys(port: RedisPort, keys: Buffer[]): Promise<Arr
   return shown;
 }
 
-function describe(type: string, size: number, value: Reply, expireAt: number): string | null {
-  if (type === 'none' || type === '') return null;
+function describe(readType: string, size: number, readValue: Reply, expireAt: number): string | null {
+  if (readType === 'none' || readType === '') return null;
+  // The read script types a hash whose fields carry expiries 'hash-ttl', its value {pairs, expiries}.
+  const fieldTtls = readType === 'hash-ttl';
+  const type = fieldTtls ? 'hash' : readType;
+  const value = fieldTtls && Array.isArray(readValue) ? (readValue[0] ?? null) : readValue;
   const expiry = expireAt > 0 ? `, expires ${new Date(expireAt).toISOString()}` : ', no TTL';
   return `${shorten(`${type}${sizeText(type, size)} ${preview(type, value)}`)}${expiry}`;
 }

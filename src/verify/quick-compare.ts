@@ -1,8 +1,8 @@
 import { expireAtOf } from '../redis/expiry.js';
-import { asArray, asNumber, asText, type Command, type RedisPort } from '../redis/port.js';
+import { asArray, asNumber, asText, type Command, type RedisPort, type Reply } from '../redis/port.js';
 import { callGroups } from '../redis/routing.js';
 import { execScripts, keysScriptCommand } from '../redis/script-runner.js';
-import { classify, expiryProblem } from './classify.js';
+import { classify, expiryProblem, type FieldExpiries, fieldTtlProblem } from './classify.js';
 import type { KeyState } from './key-state.js';
 import type { VerifyOptions } from './options.js';
 import { digestBigKeys, readBoth, type VerifySides } from './read-both.js';
@@ -36,6 +36,8 @@ interface BatchDigest {
   unsupported: number;
   /** One letter per key saying its type (s, h, l, S, z, x; n when absent; ? otherwise), a hint for the other side. */
   types: string;
+  /** Field expiries of the hashes whose fields carry some, by index in the list sent. */
+  fieldTtls: Map<number, FieldExpiries>;
 }
 
 /**
@@ -74,6 +76,8 @@ export async function firstLook(sides: VerifySides, keys: Buffer[]): Promise<Fir
     target: [],
   };
   const bigAt = new Map(onSource.big.map((entry) => [entry.index, entry]));
+  // Field expiries are compared for every key, whichever way its value is: they are not in the digests.
+  const fieldDiffs: Difference[] = [];
   let at = 0; // position in the source's list, which is the groups one after another
   groups.forEach((group, g) => {
     const other = onTarget[g]!;
@@ -86,6 +90,25 @@ export async function firstLook(sides: VerifySides, keys: Buffer[]): Promise<Fir
         return;
       }
       look.checked++;
+      const fieldProblem = fieldTtlProblem(
+        onSource.fieldTtls.get(index),
+        other.fieldTtls.get(j),
+        options.ttlToleranceMs,
+      );
+      if (fieldProblem) {
+        const state = (at: number): KeyState => ({
+          type: 'hash',
+          size: 0,
+          expireAt: expireAtOf(at),
+          digest: '',
+        });
+        fieldDiffs.push({
+          key,
+          problem: fieldProblem,
+          source: state(expiry),
+          target: state(other.expiries[j] ?? -1),
+        });
+      }
       if (!same) {
         oneByOne.push(key);
         return;
@@ -120,6 +143,8 @@ export async function firstLook(sides: VerifySides, keys: Buffer[]): Promise<Fir
   big.keys.forEach((key, i) => {
     record(key, big.source[i]!, big.target[i]!);
   });
+  const differs = new Set(look.differences.map(({ key }) => key));
+  look.differences.push(...fieldDiffs.filter(({ key }) => !differs.has(key)));
   return look;
 }
 
@@ -139,7 +164,7 @@ async function runDigests(port: RedisPort, commands: Command[]): Promise<BatchDi
   const replies = await execScripts(port, commands, [batchDigestScript]);
   return replies.map((reply) => {
     if (reply instanceof Error) throw reply;
-    const [, expiries, digests, big, unsupported, types] = asArray(reply);
+    const [, expiries, digests, big, unsupported, types, fieldTtls] = asArray(reply);
     const flatBig = asArray(big);
     const bigKeys: BatchDigest['big'] = [];
     for (let i = 0; i + 2 < flatBig.length; i += 3) {
@@ -155,6 +180,22 @@ async function runDigests(port: RedisPort, commands: Command[]): Promise<BatchDi
       big: bigKeys,
       unsupported: asNumber(unsupported),
       types: asText(types),
+      fieldTtls: fieldExpiriesOf(asArray(fieldTtls)),
     };
   });
+}
+
+/** The script's {index, {field, expireAt…}…} as maps by 0-based index. */
+function fieldExpiriesOf(flat: Reply[]): Map<number, FieldExpiries> {
+  const byIndex = new Map<number, FieldExpiries>();
+  for (let i = 0; i + 1 < flat.length; i += 2) {
+    const list = asArray(flat[i + 1]);
+    const fields = new Map<string, number>();
+    for (let f = 0; f + 1 < list.length; f += 2) {
+      const field = list[f];
+      fields.set(Buffer.isBuffer(field) ? field.toString('latin1') : String(field), asNumber(list[f + 1]));
+    }
+    byIndex.set(asNumber(flat[i]) - 1, fields);
+  }
+  return byIndex;
 }

@@ -3,9 +3,25 @@
 import type { LastVerify } from '../control/last-verify.js';
 
 /** Problem names as they appear in examples; each belongs to one counter of the report. */
-export type Problem = 'missing' | 'extra' | 'type' | 'value' | 'ttl-lost' | 'ttl-added' | 'ttl-drift';
+export type Problem =
+  | 'missing'
+  | 'extra'
+  | 'type'
+  | 'value'
+  | 'ttl-lost'
+  | 'ttl-added'
+  | 'ttl-drift'
+  | 'field-ttl-lost'
+  | 'field-ttl-added'
+  | 'field-ttl-drift';
 
-export type ProblemCounter = 'missing' | 'extra' | 'typeMismatch' | 'valueMismatch' | 'ttlMismatch';
+export type ProblemCounter =
+  | 'missing'
+  | 'extra'
+  | 'typeMismatch'
+  | 'valueMismatch'
+  | 'ttlMismatch'
+  | 'fieldTtlMismatch';
 
 export const counterOf: Record<Problem, ProblemCounter> = {
   missing: 'missing',
@@ -15,6 +31,9 @@ export const counterOf: Record<Problem, ProblemCounter> = {
   'ttl-lost': 'ttlMismatch',
   'ttl-added': 'ttlMismatch',
   'ttl-drift': 'ttlMismatch',
+  'field-ttl-lost': 'fieldTtlMismatch',
+  'field-ttl-added': 'fieldTtlMismatch',
+  'field-ttl-drift': 'fieldTtlMismatch',
 };
 
 export interface VerifyExample {
@@ -34,6 +53,8 @@ export interface ProblemCounts {
   typeMismatch: number;
   valueMismatch: number;
   ttlMismatch: number;
+  /** Hashes whose fields' expiries differ (a field's expiry lost, added, or off by more than the tolerance). */
+  fieldTtlMismatch: number;
 }
 
 export const emptyProblemCounts = (): ProblemCounts => ({
@@ -42,6 +63,7 @@ export const emptyProblemCounts = (): ProblemCounts => ({
   typeMismatch: 0,
   valueMismatch: 0,
   ttlMismatch: 0,
+  fieldTtlMismatch: 0,
 });
 
 export interface SideCounts {

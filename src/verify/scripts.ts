@@ -11,7 +11,7 @@ import { expireAtLua } from '../redis/expiry.js';
  */
 import { readOnlyScript } from '../redis/script-runner.js';
 
-import { keyListLua } from '../redis/scripts.js';
+import { fieldTtlListLua, keyListLua } from '../redis/scripts.js';
 
 /** Shared Lua helpers: per-element digests, XOR accumulation, score normalisation. */
 const helpers = `
@@ -213,7 +213,8 @@ return redis.error_reply('ERR cannot digest type ' .. ty)
  * One digest per batch instead of one fingerprint per key: the fast path of a compare. ARGV: limit, maxBytes,
  * hints, groups, the size of each group, then the keys in group order (keyList). Returns {nowMs, {expireAt…},
  * {digest per group…},
- * {index, type, size per big key…}, unsupported}. Both sides run it on the same keys in the same order (per target
+ * {index, type, size per big key…}, unsupported, type letters, {index, {field, expireAt…} per hash whose fields carry
+ * expiries…}}. Both sides run it on the same keys in the same order (per target
  * node for a cluster), so equal digests mean equal keys and only each key's expiry is left to compare; a group whose
  * digests differ is compared key by key (fingerprintBatchScript).
  *
@@ -226,7 +227,7 @@ return redis.error_reply('ERR cannot digest type ' .. ty)
  * and size only, and are listed for a digest in chunks. Pieces are folded into a running SHA1 past maxBytes, so
  * memory stays bounded. Hashing here costs the server less than sending the values costs the client.
  */
-export const batchDigestScript = readOnlyScript(`${helpers}${keyListLua}${expireAtLua}
+export const batchDigestScript = readOnlyScript(`${helpers}${keyListLua}${expireAtLua}${fieldTtlListLua}
 -- Numbers passed to redis.call are printed to strings on every call: range bounds stay strings.
 -- Past 3000 elements a key is digested in chunks: HMGET takes its fields through unpack, limited to 8000 values.
 local limitCount, maxCount = math.min(tonumber(ARGV[1]), 3000), tonumber(ARGV[2])
@@ -359,7 +360,7 @@ local function encode(i)
     unsupported = unsupported + 1
   end
 end
-local digests = {}
+local digests, fieldTtls = {}, {}
 local i = 1
 for g = 1, groups do
   for _ = 1, tonumber(ARGV[4 + g]) do
@@ -369,12 +370,19 @@ for g = 1, groups do
       if hinted[i] then types[i] = redis.call('TYPE', keys[i]).ok end
       encode(i)
     end
+    if types[i] == 'hash' then
+      local list = fieldTtlList(keys[i])
+      if #list > 0 then
+        fieldTtls[#fieldTtls + 1] = i
+        fieldTtls[#fieldTtls + 1] = list
+      end
+    end
     i = i + 1
   end
   digests[g] = redis.sha1hex(acc .. table.concat(parts, '', 1, count))
   parts, count, bytes, acc = {}, 0, 0, ''
 end
-return {now, expiries, digests, big, unsupported, table.concat(found)}
+return {now, expiries, digests, big, unsupported, table.concat(found), fieldTtls}
 `);
 
 /** Which keys exist. The keys (keyList), nothing else. Returns a string of '1'/'0', one per key (one billed command). */

@@ -73,7 +73,8 @@ export async function verifyKeys(
         log.counts.extra +
         log.counts.typeMismatch +
         log.counts.valueMismatch +
-        log.counts.ttlMismatch,
+        log.counts.ttlMismatch +
+        log.counts.fieldTtlMismatch,
       sourceCommands: source.stats.commands - commandsBefore,
     });
 

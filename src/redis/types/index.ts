@@ -1,5 +1,5 @@
 import type { TypeCodec } from './codec.js';
-import { hashCodec } from './hash.js';
+import { hashCodec, hashTtlCodec } from './hash.js';
 import { jsonCodec } from './json.js';
 import { listCodec } from './list.js';
 import { setCodec } from './set.js';
@@ -7,10 +7,11 @@ import { streamCodec } from './stream.js';
 import { stringCodec } from './string.js';
 import { zsetCodec } from './zset.js';
 
-/** Every type the copy understands, by the name TYPE answers. */
+/** Every type the copy understands, by the name TYPE answers ('hash-ttl': a hash whose fields carry expiries). */
 export const codecs: Record<string, TypeCodec> = {
   string: stringCodec,
   hash: hashCodec,
+  'hash-ttl': hashTtlCodec,
   list: listCodec,
   set: setCodec,
   zset: zsetCodec,
