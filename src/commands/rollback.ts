@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
 import { addEndpointFlags } from './endpoints.js';
 import { runCommand } from './run.js';
-import { parseQuietFor, parseSeconds, parseStage, runSwitchCommand, type SwitchFlags } from './switch-run.js';
+import { addSharedSwitchFlags, parseStage, runSwitchCommand, type SwitchFlags } from './switch-run.js';
 
 export function rollbackCommand(program: Command): void {
-  addEndpointFlags(
+  const command = addEndpointFlags(
     program
       .command('rollback')
       .description(
@@ -19,27 +19,8 @@ export function rollbackCommand(program: Command): void {
     .option(
       '--window',
       'maintenance window: stop writes on the target, catch up the source, switch back at once',
-    )
-    .option(
-      '--fence',
-      'with --window: pause the target’s writes with CLIENT PAUSE instead of waiting for quiet',
-    )
-    .option(
-      '--quiet-for <ms>',
-      'with --window: no change for this long counts as writes stopped (default 3000)',
-      parseQuietFor,
-    )
-    .option(
-      '--wait <seconds>',
-      'keep re-checking failed gates this long before giving up (exit 4)',
-      parseSeconds,
-    )
-    .option('--reason <text>', 'why: saved with the stage record and its history')
-    .option('--dry-run', 'print the plan and the gates; change nothing')
-    .option('--json', 'print one JSON document on stdout')
-    .option('--quiet', 'no progress lines')
-    .option('--debug', 'show stack traces on errors')
-    .action((flags: SwitchFlags) =>
-      runCommand(flags, (signal) => runSwitchCommand(flags, 'rollback', signal)),
     );
+  addSharedSwitchFlags(command, 'target').action((flags: SwitchFlags) =>
+    runCommand(flags, (signal) => runSwitchCommand(flags, 'rollback', signal)),
+  );
 }
