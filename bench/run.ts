@@ -147,7 +147,7 @@ async function main(): Promise<number> {
       format: (n) => n.toFixed(4),
     },
   ];
-  for (const name of ['verify-bench', 'serverless-bench', 'sync-bench', 'client-bench']) {
+  for (const name of ['verify-bench', 'serverless-bench', 'sync-bench', 'client-bench', 'cutover-bench']) {
     const section = await optionalSection(name);
     if (!section) continue;
     const result = await section({ source, target, keys, equal });

@@ -27,6 +27,7 @@ import { MigrateError } from '../src/errors.js';
 import { openEndpoint } from '../src/redis/connect.js';
 import type { RedisPort } from '../src/redis/port.js';
 import { startCluster, startRedis, stopAll, type TestCluster, type TestServer } from './support/servers.js';
+import { heartbeat } from './support/switch.js';
 
 describe('stages', () => {
   it('walks the six stages in order, with the routing of DESIGN.md', () => {
@@ -158,22 +159,7 @@ describe.each(['standalone', 'cluster'] as const)('the stage record on a %s targ
   });
 
   it('lists live client heartbeats and drops dead ones without a SCAN', async () => {
-    const beat = (id: string, epoch: number) => ({
-      id,
-      epoch,
-      stage: 'dual-write' as const,
-      percent: 100,
-      holdingWrites: false,
-      host: 'app',
-      pid: 1,
-      version: '0.0.0',
-      mirrorQueue: 0,
-      mirrorFailures: 0,
-      mirrorRecorded: 0,
-      shadowReads: 0,
-      shadowMismatches: 0,
-      at: Date.now(),
-    });
+    const beat = (id: string, epoch: number) => heartbeat(id, epoch, { stage: 'dual-write' });
     await publishHeartbeat(target, beat('a', 3));
     await publishHeartbeat(target, beat('short', 3), 200);
     await publishHeartbeat(target, beat('gone', 2));

@@ -60,6 +60,21 @@ async function recordOf(source: TestServer, target: { url: string }) {
   }
 }
 
+/** A window switch whose writer stops when the command says so; the report, and how many writes were made. */
+async function windowSwitch(
+  command: 'cutover' | 'rollback',
+  source: TestServer,
+  target: { url: string },
+  writer: { stop(): Promise<number> },
+) {
+  const run = startCli(args(command, source, target));
+  await run.waitFor(/stop the application's writes/);
+  const written = await writer.stop();
+  const result = await run.done;
+  expect(result.code, result.stderr).toBe(0);
+  return { report: JSON.parse(result.stdout) as WindowJson, written, stderr: result.stderr };
+}
+
 /** Window cutover under a writer that stops when told; then writes on the target; then a window rollback. */
 async function cutoverThenBack(source: TestServer, target: TestServer | TestCluster, reverseFeed: boolean) {
   await seed(source);
@@ -67,20 +82,15 @@ async function cutoverThenBack(source: TestServer, target: TestServer | TestClus
   const sourceClient = source.client();
   const targetClient = target.client();
   try {
-    const writer = startWriter(sourceClient, 'w:');
-    const cutover = startCli(args('cutover', source, target));
-    await cutover.waitFor(/stop the application's writes to the source/);
-    const written = await writer.stop();
-    const result = await cutover.done;
-    expect(result.code, result.stderr).toBe(0);
-    const report = JSON.parse(result.stdout) as WindowJson;
+    const switched = await windowSwitch('cutover', source, target, startWriter(sourceClient, 'w:'));
+    const { report, written } = switched;
     expect(report.new).toMatchObject({ stage: 'rampdown', fenced: false });
     expect(report.pointApplicationAt).toBeDefined();
     const step = report.steps[0]!;
     expect(step.move?.drain.by).toBe('sync');
     expect(step.window).toMatchObject({ stoppedBy: 'quiet', quietBy: 'notifications', verify: { ok: true } });
     expect(step.window!.freezeMs).toBeGreaterThan(0);
-    expect(result.stderr).toMatch(/point the application at redis:/);
+    expect(switched.stderr).toMatch(/point the application at redis:/);
     // Nothing written since the writer stopped: the target holds exactly what the source held at the switch.
     expect(written).toBeGreaterThan(10);
     expect(await targetClient.get('w:count')).toBe(String(written));
@@ -92,12 +102,12 @@ async function cutoverThenBack(source: TestServer, target: TestServer | TestClus
     // The application now writes to the target; then it goes back.
     const targetWriter = startWriter(targetClient, 't:');
     await waitFor('target writes', () => targetWriter.acknowledged > 50);
-    const rollback = startCli(args('rollback', source, target));
-    await rollback.waitFor(/stop the application's writes to the target/);
-    const onTarget = await targetWriter.stop();
-    const back = await rollback.done;
-    expect(back.code, back.stderr).toBe(0);
-    const backReport = JSON.parse(back.stdout) as WindowJson;
+    const { report: backReport, written: onTarget } = await windowSwitch(
+      'rollback',
+      source,
+      target,
+      targetWriter,
+    );
     expect(backReport.new).toMatchObject({ stage: 'source', fenced: false });
     expect(backReport.steps[0]!.move?.drain.by).toBe(reverseFeed ? 'sync' : 'copy');
     expect(await sourceClient.get('t:count')).toBe(String(onTarget));

@@ -3,9 +3,8 @@ import { defineCommand } from './define-command.js';
 import { wholeNumber } from './parse.js';
 import { action } from './run.js';
 import {
+  addSharedSwitchFlags,
   parsePercent,
-  parseQuietFor,
-  parseSeconds,
   parseStage,
   parseVerify,
   runSwitchCommand,
@@ -13,7 +12,7 @@ import {
 } from './switch-run.js';
 
 export function cutoverCommand(program: Command): void {
-  defineCommand(program, {
+  const command = defineCommand(program, {
     name: 'cutover',
     description:
       'move the application one stage toward the target, gated by checks (or all at once with --window)',
@@ -35,28 +34,14 @@ export function cutoverCommand(program: Command): void {
     .option('--to <stage>', 'the stage to move to: only the next one (default: the next stage)', parseStage)
     .option('--percent <n>', 'share of key buckets (1-100) to move to the stage', parsePercent)
     .option('--window', 'maintenance window: stop writes, drain, verify, and switch to rampdown at once')
-    .option(
-      '--fence',
-      'with --window: pause the source’s writes with CLIENT PAUSE instead of waiting for quiet',
-    )
-    .option(
-      '--quiet-for <ms>',
-      'with --window: no change for this long counts as writes stopped (default 3000)',
-      parseQuietFor,
-    )
     .option('--max-lag <ms>', 'largest sync lag the gates accept (default 1000)', wholeNumber('--max-lag', 0))
     .option(
       '--verify <mode>',
       'sample (default) or full: verify now; none: use the last saved verify',
       parseVerify,
     )
-    .option(
-      '--wait <seconds>',
-      'keep re-checking failed gates this long before giving up (exit 4)',
-      parseSeconds,
-    )
-    .option('--reason <text>', 'why: saved with the stage record and its history')
-    .option('--dry-run', 'print the plan and the gates; change nothing')
-    .option('--force', 'switch even when gates fail (the drain always runs)')
-    .action(action<SwitchFlags>((flags, signal) => runSwitchCommand(flags, 'cutover', signal)));
+    .option('--force', 'switch even when gates fail (the drain always runs)');
+  addSharedSwitchFlags(command, 'source').action(
+    action<SwitchFlags>((flags, signal) => runSwitchCommand(flags, 'cutover', signal)),
+  );
 }

@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
 import { defineCommand } from './define-command.js';
 import { action } from './run.js';
-import { parseQuietFor, parseSeconds, parseStage, runSwitchCommand, type SwitchFlags } from './switch-run.js';
+import { addSharedSwitchFlags, parseStage, runSwitchCommand, type SwitchFlags } from './switch-run.js';
 
 export function rollbackCommand(program: Command): void {
-  defineCommand(program, {
+  const command = defineCommand(program, {
     name: 'rollback',
     description:
       'move the application back one stage (or to --to), the source first catching up on every write',
@@ -31,22 +31,8 @@ export function rollbackCommand(program: Command): void {
     .option(
       '--window',
       'maintenance window: stop writes on the target, catch up the source, switch back at once',
-    )
-    .option(
-      '--fence',
-      'with --window: pause the target’s writes with CLIENT PAUSE instead of waiting for quiet',
-    )
-    .option(
-      '--quiet-for <ms>',
-      'with --window: no change for this long counts as writes stopped (default 3000)',
-      parseQuietFor,
-    )
-    .option(
-      '--wait <seconds>',
-      'keep re-checking failed gates this long before giving up (exit 4)',
-      parseSeconds,
-    )
-    .option('--reason <text>', 'why: saved with the stage record and its history')
-    .option('--dry-run', 'print the plan and the gates; change nothing')
-    .action(action<SwitchFlags>((flags, signal) => runSwitchCommand(flags, 'rollback', signal)));
+    );
+  addSharedSwitchFlags(command, 'target').action(
+    action<SwitchFlags>((flags, signal) => runSwitchCommand(flags, 'rollback', signal)),
+  );
 }

@@ -1,4 +1,5 @@
 /** What `migrate cutover` and `migrate rollback` share: options from flags, the run, the summary, the exit code. */
+import type { Command } from 'commander';
 import type { Stage } from '../control/stages.js';
 import { stages } from '../control/stages.js';
 import {
@@ -37,6 +38,27 @@ export const parsePercent = wholeNumber('--percent', 1, 100);
 export const parseSeconds = wholeNumber('--wait', 0, 86_400);
 export const parseVerify = oneOf('--verify', ['sample', 'full', 'none'] as const);
 export const parseQuietFor = wholeNumber('--quiet-for', 0, 3_600_000);
+
+/** The flags cutover and rollback share, declared once (each command adds its own before these). */
+export function addSharedSwitchFlags(command: Command, writesLeave: 'source' | 'target'): Command {
+  return command
+    .option(
+      '--fence',
+      `with --window: pause the ${writesLeave}’s writes with CLIENT PAUSE instead of waiting for quiet`,
+    )
+    .option(
+      '--quiet-for <ms>',
+      'with --window: no change for this long counts as writes stopped (default 3000)',
+      parseQuietFor,
+    )
+    .option(
+      '--wait <seconds>',
+      'keep re-checking failed gates this long before giving up (exit 4)',
+      parseSeconds,
+    )
+    .option('--reason <text>', 'why: saved with the stage record and its history')
+    .option('--dry-run', 'print the plan and the gates; change nothing');
+}
 
 export function switchOptions(flags: SwitchFlags): SwitchOptions {
   const d = defaultSwitchOptions;

@@ -62,7 +62,7 @@ export class MovingDrain {
       'catch-up',
       `no change feed from the ${this.old}: verifying the moving buckets, repairing onto the ${otherSide(this.old)}`,
     );
-    const report = await this.pass((keys) => {
+    const report = await this.pass(true, (keys) => {
       for (const key of keys) {
         if (this.listed.size >= this.context.options.maxListedKeys) this.overflow = true;
         else this.listed.set(key.toString('latin1'), key);
@@ -86,7 +86,7 @@ export class MovingDrain {
         'drain',
         `verifying every key of the moving buckets, repairing onto the ${otherSide(old)}`,
       );
-      await this.pass();
+      await this.pass(false);
       this.report.fullPass = true;
     } else if (this.listed.size > 0) {
       // The pass before the fence raced live writes: what it wrote is copied again now that none can land.
@@ -102,8 +102,11 @@ export class MovingDrain {
     if (repaired.failed > 0) throw stillDifferent(repaired.failed, old);
   }
 
-  /** A verify of the moving buckets with repair onto the new primary, timed. */
-  private async pass(onRepaired?: (keys: Buffer[]) => void) {
+  /**
+   * A verify of the moving buckets with repair onto the new primary, timed. While writes go on, a difference is
+   * re-checked before it is repaired (it may be a write the feed is carrying); once they are held, it is not.
+   */
+  private async pass(writesGoOn: boolean, onRepaired?: (keys: Buffer[]) => void) {
     const { step } = this;
     const started = Date.now();
     const report = await verifySides(this.context, {
@@ -112,6 +115,7 @@ export class MovingDrain {
       repair: true,
       keyFilter: (key) => slotMoves(step.from, step.to, slotOf(key)),
       onRepaired,
+      recheck: writesGoOn,
     });
     this.report.keysCompared += report.checked;
     this.report.passMs += Date.now() - started;

@@ -10,6 +10,7 @@ import { openChangeFeed } from '../redis/change-feed.js';
 import { IoredisPort } from '../redis/ioredis-port.js';
 import { nodeSizes } from '../redis/keyspace.js';
 import { missingNotifyFlags, readNotifyFlags } from '../redis/notifications.js';
+import { sendsKeyEvents } from '../redis/notifications-probe.js';
 import { asText, cmd, type RedisPort } from '../redis/port.js';
 import { isReserved } from '../redis/slot.js';
 import { sleep } from '../retry.js';
@@ -72,13 +73,16 @@ export async function waitForQuiet(context: SwitchContext, side: 'source' | 'tar
   return { by, since, waitedMs: Date.now() - started };
 }
 
-/** Notifications where every node sends them; the change counter on the source (the target's own control keys
+/** Notifications where every node sends them (by its setting, or seen); the change counter on the source (the target's own control keys
  * change all the time: the sync status, heartbeats, the switch lock); key counts otherwise. */
 async function methodFor(port: RedisPort, side: 'source' | 'target'): Promise<QuietMethod> {
   if (port instanceof IoredisPort) {
     const nodes = await readNotifyFlags(port).catch(() => []);
     if (nodes.length > 0 && nodes.every((n) => n.flags !== undefined && missingNotifyFlags(n.flags) === ''))
       return 'notifications';
+    // CONFIG refused (ElastiCache): the events themselves say whether they are sent.
+    const unreadable = nodes.length === 0 || nodes.some((n) => n.flags === undefined);
+    if (unreadable && (await sendsKeyEvents(port).catch(() => false))) return 'notifications';
   }
   if (side === 'source' && (await changeCounter(port)) !== undefined) return 'change-counter';
   return 'key-count';

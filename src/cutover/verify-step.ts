@@ -16,6 +16,8 @@ export interface VerifyRequest {
   /** Saved in `__migrate:verify:last` (never in a dry run, never for the reverse direction). */
   save?: boolean;
   onRepaired?: ((keys: Buffer[]) => void) | undefined;
+  /** false: no re-check of a differing key before it counts (writes are held, so nothing can still change). */
+  recheck?: boolean;
 }
 
 export function verifySides(context: SwitchContext, request: VerifyRequest): Promise<VerifyReport> {
@@ -26,6 +28,7 @@ export function verifySides(context: SwitchContext, request: VerifyRequest): Pro
     sample: context.options.verifySample,
     repair: request.repair === true,
     keyFilter: request.keyFilter,
+    ...(request.recheck === false ? { recheckAttempts: 0 } : {}),
     saveResult: request.save === true && request.from === 'source' && !context.options.dryRun,
   };
   return verifyKeys(portOf(context, request.from), portOf(context, to), options, {

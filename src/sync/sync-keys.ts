@@ -7,6 +7,7 @@ import { refuseSameServer } from '../keys/preflight.js';
 import { IoredisPort } from '../redis/ioredis-port.js';
 import { keyRulesOf, probeKeyRules } from '../redis/key-rules.js';
 import { ensureNotifications } from '../redis/notifications.js';
+import { sendsKeyEvents } from '../redis/notifications-probe.js';
 import { asArray, cmd, type RedisPort } from '../redis/port.js';
 import { sendReadOnlyScripts } from '../redis/script-runner.js';
 import { sleep } from '../retry.js';
@@ -107,10 +108,7 @@ export async function syncKeys(
   const both = [legs.source, legs.target];
   // The reverse leg only runs where the target tells its changes; elsewhere clients' mirrors and the rollback
   // catch-up carry the target's writes back.
-  // A target that wants keys declared is ElastiCache Serverless: no keyspace notifications, and no CONFIG to ask.
-  const targetNotifies =
-    keyRulesOf(target) !== 'by-slot' &&
-    (await ensureNotifications(target, { consent: false }).catch(() => undefined))?.ready;
+  const targetNotifies = await targetSendsEvents(target);
   const active = () => both.filter((leg) => leg.side === 'source' || leg.feedOpen);
 
   let stage: SyncStage = 'subscribing';
@@ -273,6 +271,17 @@ export async function syncKeys(
     durationMs: Date.now() - started,
     stateFile: legs.source.queue.file,
   };
+}
+
+/** The setting where CONFIG GET answers; else (ElastiCache) the events themselves, watched for a moment. */
+async function targetSendsEvents(target: RedisPort): Promise<boolean> {
+  // A target that wants keys declared is ElastiCache Serverless: no keyspace notifications, and no CONFIG to ask.
+  if (keyRulesOf(target) === 'by-slot') return false;
+  const report = await ensureNotifications(target, { consent: false }).catch(() => undefined);
+  if (report?.ready) return true;
+  const unreadable = report === undefined || report.nodes.some((node) => node.flags === undefined);
+  if (!unreadable || !(target instanceof IoredisPort)) return false;
+  return sendsKeyEvents(target).catch(() => false);
 }
 
 /** Applies what is still queued, bounded by the deadline; what remains is saved in the retry queues. */
