@@ -3,6 +3,7 @@ export { type CopyProgress, type CopyRun, copyKeys } from './copy/copy-keys.js';
 export { type DryRunReport, surveyKeys } from './copy/dry-run.js';
 export { type CopyOptions, defaultCopyOptions } from './copy/options.js';
 export type { CopyCounts, CopyReport, KeyFailure } from './copy/report.js';
+export * from './cutover/index.js';
 export { ExitCode, MigrateError } from './errors.js';
 export { type EndpointOptions, openEndpoint } from './redis/connect.js';
 export type { Command, RedisPort, Reply } from './redis/port.js';
