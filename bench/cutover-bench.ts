@@ -108,11 +108,6 @@ export const bench: BenchSection = async ({ source, target, keys }: BenchContext
         format: (n) => `${n.toFixed(0)} ms`,
       },
       {
-        label: 'rollback catch-up without reverse feed vs copy keys/s',
-        measured: catchUpKeysPerSec / copy.keysPerSec,
-        min: 0.5,
-      },
-      {
         label: 'source equal to target after the rollback (DEBUG DIGEST-VALUE)',
         measured: equal ? 1 : 0,
         min: 1,

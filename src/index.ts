@@ -8,6 +8,7 @@ export {
   type OnConflict,
 } from './copy/options.js';
 export type { CopyReport } from './copy/report.js';
+export * from './cutover/index.js';
 export { ExitCode, MigrateError } from './errors.js';
 export type { CopyCounts, KeyFailure } from './keys/tally.js';
 export { openEndpoint } from './redis/connect.js';

@@ -12,7 +12,7 @@ import { slotOf } from '../src/redis/slot.js';
 import { runCli } from './support/cli.js';
 import { startFollower } from './support/follower-client.js';
 import { startRedis, stopAll } from './support/servers.js';
-import { runSync } from './support/switch.js';
+import { runSync, setStage, userKeyDigests } from './support/switch.js';
 import { notifyArgs, waitFor } from './support/sync.js';
 
 afterAll(stopAll);
@@ -105,4 +105,30 @@ describe('staged cutover and rollback', () => {
       seed.disconnect();
     }
   }, 120_000);
+});
+
+describe('rollback out of complete', () => {
+  it('catches the source up on every write made while complete before mirroring resumes', async () => {
+    const source = await startRedis();
+    const target = await startRedis();
+    const ends = {
+      source: await openEndpoint({ role: 'source', url: source.url }),
+      target: await openEndpoint({ role: 'target', url: target.url }),
+    };
+    await setStage(ends, 'complete', 6);
+    const targetClient = target.client();
+    for (let i = 0; i < 50; i++) await targetClient.set(`written-while-complete:${i}`, String(i));
+    await source.client().set('deleted-while-complete', 'stale');
+    const result = await runCli(['rollback', '--source', source.url, '--target', target.url, '--json']);
+    expect(result.code, result.stderr).toBe(0);
+    const report = JSON.parse(result.stdout) as {
+      new: { stage: string };
+      steps: Array<{ catchUp?: { repaired: number } }>;
+    };
+    expect(report.new.stage).toBe('rampdown');
+    expect(report.steps[0]!.catchUp?.repaired).toBe(51);
+    expect(await userKeyDigests(source.client())).toEqual(await userKeyDigests(targetClient));
+    targetClient.disconnect();
+    await Promise.all([ends.source.close(), ends.target.close()]);
+  });
 });

@@ -1,6 +1,7 @@
 /** What a cutover or rollback did, as data: the checklist, the JSON document and the tests read this. */
 import type { StageRecord } from '../control/stage-record.js';
 import type { Placement } from '../control/stages.js';
+import type { CatchUpReport } from './complete-catch-up.js';
 import type { Gate } from './gate.js';
 import type { StepKind } from './plan.js';
 import type { MoveReport } from './primary-move.js';
@@ -30,6 +31,8 @@ export interface StepReport {
   /** The fenced switch of the primary, when the step moved one. */
   move?: MoveReport | undefined;
   window?: WindowReport | undefined;
+  /** A rollback out of `complete`: the source's catch-up from the target (two passes). */
+  catchUp?: CatchUpReport | undefined;
   error?: StepError | undefined;
   /** Time spent evaluating (and, with --wait, re-evaluating) the gates. */
   gatesMs: number;

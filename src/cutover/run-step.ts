@@ -2,6 +2,7 @@
 import type { StageRecord } from '../control/stage-record.js';
 import { MigrateError } from '../errors.js';
 import { sleep } from '../retry.js';
+import { catchUpFromComplete, leavesComplete } from './complete-catch-up.js';
 import { type SwitchContext, tell } from './context.js';
 import { allPass, type Gate } from './gate.js';
 import { evaluateGates } from './gates.js';
@@ -84,10 +85,16 @@ export async function runStep(
       const { fencedEpoch, finalEpoch } = report.move;
       report.epochs = step.kind === 'finish-fence' ? [finalEpoch] : [fencedEpoch, finalEpoch];
     } else {
+      const catchUp = leavesComplete(context, step) ? { keysCompared: 0, repaired: 0, passMs: 0 } : undefined;
+      if (catchUp) await catchUpFromComplete(context, step, catchUp);
       lock.assertHeld();
       const next = recordAt(step.to, record.epoch + 1, false, context.request.reason);
       await writeNext(context, next, record);
       report.epochs = [next.epoch];
+      if (catchUp) {
+        await catchUpFromComplete(context, step, catchUp);
+        report.catchUp = catchUp;
+      }
       tell(
         context,
         'switch',

@@ -57,6 +57,13 @@ function renderStep(step: StepReport): string[] {
     ]);
     if (!w.syncFollowed) rows.push(['sync', chalk.yellow('no running sync follows the new epoch')]);
   }
+  if (step.catchUp) {
+    const c = step.catchUp;
+    rows.push([
+      'catch-up',
+      `source verified against the target, ${c.repaired} keys repaired of ${c.keysCompared} compared in ${formatDuration(c.passMs)}`,
+    ]);
+  }
   rows.push(['time', `gates ${formatDuration(step.gatesMs)}, step ${formatDuration(step.durationMs)}`]);
   lines.push(table(rows));
   if (step.error) {
