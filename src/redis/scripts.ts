@@ -218,6 +218,15 @@ local function oomRefusal(k)
   if type(probe) == 'table' and probe.err and string.sub(probe.err, 1, 3) == 'OOM' then return probe end
   return nil
 end
+-- The fields of a packed argument (src/keys/write-batch.ts packWrites): each a 4-byte big-endian length, then its bytes.
+local function unpackFields(blob)
+  local fields, count, pos = {}, 0, 1
+  while pos <= #blob do
+    count = count + 1
+    fields[count], pos = struct.unpack('>I4c0', blob, pos)
+  end
+  return fields, count
+end
 local function each(command, k, args, from, to)
   local i = from
   while i <= to do
@@ -319,11 +328,7 @@ return writeKey(KEYS[1], ARGV[1], tonumber(ARGV[2]), ARGV[3], ARGV, 4, #ARGV)
  */
 export const writeBatchScript = `${writeHelpers}
 local policy, blob = ARGV[1], ARGV[2]
-local args, count, pos = {}, 0, 1
-while pos <= #blob do
-  count = count + 1
-  args[count], pos = struct.unpack('>I4c0', blob, pos)
-end
+local args, count = unpackFields(blob)
 local refused = count > 0 and oomRefusal(args[1])
 if refused then return refused end
 local out = {}
@@ -385,11 +390,7 @@ return reply
  */
 export const writeStampedBatchScript = `${writeHelpers}${stampHelpers}
 local policy, stamp, ttl, blob = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
-local args, count, pos = {}, 0, 1
-while pos <= #blob do
-  count = count + 1
-  args[count], pos = struct.unpack('>I4c0', blob, pos)
-end
+local args, count = unpackFields(blob)
 local refused = count > 0 and oomRefusal(KEYS[1])
 if refused then return refused end
 local out = {}
