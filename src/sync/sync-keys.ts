@@ -46,7 +46,7 @@ export interface SyncReport {
   stateFile: string;
 }
 
-/** Above this many dirty keys a reconciliation scan waits, keeping memory bounded (invariant 1). */
+/** Above this many dirty keys a reconciliation scan waits, keeping memory bounded (docs/invariants.md #1). */
 const maxDirtyWhileScanning = 50_000;
 const retryTickMs = 100;
 const drainPauseMs = 100;
