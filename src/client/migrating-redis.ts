@@ -10,7 +10,7 @@ const lifecycleEvents = ['connect', 'ready', 'close', 'reconnecting', 'end', 'wa
 
 /**
  * The migrating client: an ioredis `Redis` whose commands go to the source or the target as the migration's stage
- * says, per key's bucket (DESIGN.md "Stages"). Every command method, `call`, `pipeline()`, `multi()`,
+ * says, per key's bucket (src/control/stages.ts; docs/cutover.md). Every command method, `call`, `pipeline()`, `multi()`,
  * `defineCommand`, pub/sub and blocking commands answer as ioredis answers them, because each command is ioredis's
  * own Command object sent on an ioredis connection; only where it is sent, and what follows (mirror, shadow read),
  * is decided here. `migration` tells the stage and what the client did for it.

@@ -26,7 +26,7 @@ export interface FollowerSettings {
 const readTimeoutMs = 1000;
 
 /**
- * Follows the stage record (DESIGN.md "Stages", the switch protocol): reads it at start from whichever server
+ * Follows the stage record (src/control/stages.ts, and the switch in docs/cutover.md): reads it at start from whichever server
  * answers (the higher epoch wins), listens on `__migrate:stage` on both, and reads it every second as a safety net.
  * A new epoch changes the routing at once for new commands and is acknowledged once the commands of the old routing
  * have finished; a fenced one first routes by the placement from before, holds writes to the slots whose primary
