@@ -165,9 +165,12 @@ export async function syncKeys(
     if (ticking) return;
     ticking = true;
     try {
-      await follower.refresh();
-      await publish(figures);
-      await Promise.all(active().map((leg) => leg.probe()));
+      // The probes run beside the record read and the publish, never behind them: while the target is cut off
+      // those wait on its reconnects, and a probe that never saw the outage could not notice the target back.
+      await Promise.all([
+        follower.refresh().then(() => publish(figures)),
+        ...active().map((leg) => leg.probe()),
+      ]);
       await takeRepairs(target, router, legs).catch(() => {});
     } finally {
       ticking = false;
