@@ -68,6 +68,9 @@ function ioredisOptions(address: EndpointAddress, options: EndpointOptions): Red
     connectTimeout: options.connectTimeoutMs ?? 10_000,
     maxRetriesPerRequest: 3,
     enableAutoPipelining: false,
+    // Our commands are re-copies and reads: one cut off by a lost connection fails (ioredis-port.ts runPipeline) and
+    // its batch's retry decides, never a blind resend after the reconnect that could land after a newer copy.
+    autoResendUnfulfilledCommands: false,
     // No reconnect loop before the first successful connect: a bad address fails fast with a clear message.
     retryStrategy: () => null,
   };

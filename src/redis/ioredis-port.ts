@@ -119,9 +119,31 @@ function nodeId(node: Redis): string {
   return `${node.options.host}:${node.options.port}`;
 }
 
+/**
+ * One pipeline's replies, or an error once the connection it was sent on is lost. ioredis holds commands that were
+ * in flight at a lost connection until it reconnects, and fails them neither then nor on `maxRetriesPerRequest`
+ * (connect.ts turns the resend off, so they would never settle): a batch would wait out the whole outage, and a
+ * stopping sync with it. Commands still waiting for a connection are failed by `maxRetriesPerRequest` as usual.
+ */
 async function runPipeline(client: Redis, commands: Command[]): Promise<Reply[]> {
   const pipeline = client.pipeline();
   for (const command of commands) pipeline.callBuffer(command.name, ...command.args);
-  const results = (await pipeline.exec()) ?? [];
-  return results.map(([error, reply]) => (error ? error : (reply as Reply)));
+  const replies = pipeline.exec();
+  let fail = (_: Error) => {};
+  const lost = new Promise<never>((_, reject) => {
+    fail = reject;
+  });
+  const onClose = () => fail(new Error('Connection is closed (lost while the command ran)'));
+  // Sent now if the connection is ready, else once it is: from then on, its loss fails the pipeline.
+  const watch = () => client.once('close', onClose);
+  if (client.status === 'ready') watch();
+  else client.once('ready', watch);
+  try {
+    const results = (await Promise.race([replies, lost])) ?? [];
+    return results.map(([error, reply]) => (error ? error : (reply as Reply)));
+  } finally {
+    client.off('ready', watch);
+    client.off('close', onClose);
+    replies.catch(() => {}); // settled late or never; its loss was reported
+  }
 }

@@ -1,5 +1,12 @@
 import { asText, cmd, type RedisPort } from '../redis/port.js';
 
+/**
+ * A probe unanswered this long counts the node as unreachable, even while the probe still waits: a command sent
+ * during an outage waits in the client's queue and is answered once the node is back, so without this a probe
+ * could span a whole outage and never see it.
+ */
+const unansweredAfterMs = 1000;
+
 /** What a probe of the target found: a node that restarted, one that answers again after an outage, or neither. */
 export type TargetChange = 'restarted' | 'back' | undefined;
 
@@ -19,7 +26,9 @@ export class TargetEpoch {
     let back = false;
     await Promise.all(
       this.target.nodes().map(async (node) => {
+        const slow = setTimeout(() => this.unanswered.add(node), unansweredAfterMs);
         const [reply] = await this.target.exec([cmd('INFO', ['server'])], node).catch(() => [null]);
+        clearTimeout(slow);
         const runId = /run_id:(\w+)/.exec(asText(reply))?.[1];
         if (runId === undefined) {
           this.unanswered.add(node);

@@ -175,11 +175,11 @@ export async function syncWhile(
   try {
     await waitFor('streaming', () => statuses.at(-1)?.stage === 'streaming');
     await body({ statuses, latest: () => statuses.at(-1) });
-    await waitFor(
-      'caught up',
-      () => statuses.at(-1)?.queueDepth === 0 && statuses.at(-1)?.lagMs === 0,
-      15_000,
-    );
+    // Caught up: nothing queued, no lag, and no dead letter (a key dead-lettered by an outage's last failed attempt
+    // is retried at the next probe that finds the target back).
+    const caughtUp = (s: SyncStatus | undefined) =>
+      s?.queueDepth === 0 && s.lagMs === 0 && s.deadLetters === 0;
+    await waitFor('caught up', () => caughtUp(statuses.at(-1)), 15_000);
   } finally {
     stop.abort();
   }

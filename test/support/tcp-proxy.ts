@@ -6,18 +6,27 @@ import { track, untrack } from './registry.js';
 export interface TcpProxy {
   /** redis:// URL of the proxy (no password: use it with servers started without one). */
   readonly url: string;
-  /** Drops every connection and resets new ones until restore(). */
-  cut(): void;
+  /**
+   * Drops every connection and, until restore(), resets new ones ('reset'), or accepts them and never answers
+   * ('silent': a load balancer whose backend is gone; the client sees a connection that never becomes ready).
+   */
+  cut(how?: 'reset' | 'silent'): void;
   restore(): void;
   stop(): Promise<void>;
 }
 
 export async function startTcpProxy(host: string, port: number): Promise<TcpProxy> {
   const sockets = new Set<Socket>();
-  let cut = false;
+  let cut: 'reset' | 'silent' | undefined;
   const server = createServer((client) => {
-    if (cut) {
+    if (cut === 'reset') {
       client.resetAndDestroy();
+      return;
+    }
+    if (cut === 'silent') {
+      sockets.add(client);
+      client.on('error', () => {});
+      client.on('close', () => sockets.delete(client));
       return;
     }
     const upstream = createConnection({ host, port });
@@ -40,12 +49,12 @@ export async function startTcpProxy(host: string, port: number): Promise<TcpProx
   if (address === null || typeof address === 'string') throw new Error('proxy has no TCP address');
   const proxy: TcpProxy & { killNow(): void } = {
     url: `redis://127.0.0.1:${address.port}`,
-    cut() {
-      cut = true;
+    cut(how = 'reset') {
+      cut = how;
       for (const socket of sockets) socket.destroy();
     },
     restore() {
-      cut = false;
+      cut = undefined;
     },
     async stop() {
       untrack(proxy);
