@@ -11,7 +11,8 @@ import { expireAtLua } from '../redis/expiry.js';
  */
 import { readOnlyScript } from '../redis/script-runner.js';
 
-import { fieldTtlListLua, keyListLua } from '../redis/scripts.js';
+import { keyListLua } from '../redis/scripts.js';
+import { fieldTtlListLua } from '../redis/types/hash.js';
 
 /** Shared Lua helpers: per-element digests, XOR accumulation, score normalisation. */
 const helpers = `
