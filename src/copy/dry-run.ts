@@ -7,7 +7,7 @@ import { asArray, asNumber } from '../redis/port.js';
 import { rateLimited } from '../redis/rate-limit.js';
 import { execScripts, scriptCommand } from '../redis/script-runner.js';
 import { surveyBatchScript } from '../redis/scripts.js';
-import { operatorTypeName, serverTypeName } from '../redis/types/index.js';
+import { inlineLimit, operatorTypeName, redisType, serverTypeName } from '../redis/types/index.js';
 import type { CopyOptions } from './options.js';
 
 export interface TypeSurvey {
@@ -93,15 +93,12 @@ export async function surveyKeys(
         const survey = byType[name];
         survey.keys++;
         survey.bytes += keyBytes;
-        const big = type === 'string' ? size > options.maxInlineBytes : size > options.chunkSize;
-        if (big) {
-          const pieces =
-            type === 'string'
-              ? Math.ceil(size / Math.max(64 * 1024, options.chunkSize * 1024))
-              : Math.ceil(size / options.chunkSize);
+        const redis = redisType(type);
+        if (redis && size > inlineLimit(redis, options)) {
+          const reads = redis.chunkReads(size, options.chunkSize);
           survey.bigKeys++;
-          survey.chunkCommands += pieces + (type === 'stream' ? 2 : 0);
-          chunkCommands += pieces + (type === 'stream' ? 2 : 0);
+          survey.chunkCommands += reads;
+          chunkCommands += reads;
         }
         scanned++;
         bytes += keyBytes;

@@ -3,7 +3,7 @@ import { asNumber, asText, cmd } from '../redis/port.js';
 import { declaredScriptCommand, execScripts, scriptCommand } from '../redis/script-runner.js';
 import { renameStampedScript, writeKeyScript } from '../redis/scripts.js';
 import { stampKeyFor, tempKeyFor } from '../redis/slot.js';
-import { codecs } from '../redis/types/index.js';
+import { typeForm } from '../redis/types/index.js';
 import type { BatchContext } from './batch-context.js';
 import { fitFieldTtls } from './field-ttl.js';
 import { writeOutcome } from './outcome.js';
@@ -41,7 +41,7 @@ export async function copyBigKey(
     const [exists] = await target.exec([cmd('EXISTS', [big.key], big.key)]);
     if (asNumber(exists) === 1) return writeOutcome(Buffer.from(`exists:${big.type}`), policy, 0);
   }
-  const codec = codecs[big.type];
+  const codec = typeForm(big.type);
   if (!codec) return { kind: 'failed', reason: `type ${big.type} is not supported` };
   const temp = tempKeyFor(big.key);
   let bytes = 0;

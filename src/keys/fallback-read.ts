@@ -1,4 +1,5 @@
 import { asArray, asNumber, asText, type Command, cmd, type RedisPort, type Reply } from '../redis/port.js';
+import { inlineLimit, redisType } from '../redis/types/index.js';
 import type { BatchContext } from './batch-context.js';
 
 /**
@@ -32,15 +33,6 @@ export async function readOrFallback(
   }
   return readWithoutScripts(context, node, keys);
 }
-
-const sizeCommand: Record<string, string> = {
-  string: 'STRLEN',
-  hash: 'HLEN',
-  list: 'LLEN',
-  set: 'SCARD',
-  zset: 'ZCARD',
-  stream: 'XLEN',
-};
 
 /** Sources without PEXPIRETIME (Redis < 7.0, or an ACL without it): expiries are read as PTTL, beside TIME. */
 const withoutExpireTime = new WeakSet<RedisPort>();
@@ -85,9 +77,10 @@ export async function readWithoutScripts(
     };
   });
 
-  const sized = reads.filter((r) => sizeCommand[r.type] !== undefined);
+  const sizeCommand = (type: string) => redisType(type)?.sizeCommand;
+  const sized = reads.filter((r) => sizeCommand(r.type) !== undefined);
   const sizes = await source.exec(
-    sized.map((r) => cmd(sizeCommand[r.type]!, [r.key], r.key)),
+    sized.map((r) => cmd(sizeCommand(r.type)!, [r.key], r.key)),
     node,
   );
   sized.forEach((r, i) => {
@@ -96,7 +89,9 @@ export async function readWithoutScripts(
 
   const valueReads: Array<{ read: (typeof reads)[number]; commands: Command[] }> = [];
   for (const r of reads) {
-    const commands = valueCommands(r.type, r.key, r.size, options.chunkSize, options.maxInlineBytes);
+    const type = redisType(r.type);
+    // Too big to inline: copied in chunks.
+    const commands = type && r.size <= inlineLimit(type, options) ? type.wholeRead(r.key) : [];
     if (commands.length > 0) valueReads.push({ read: r, commands });
   }
   const values = await source.exec(
@@ -109,39 +104,8 @@ export async function readWithoutScripts(
     at += commands.length;
     // A key that changed type or vanished meanwhile goes to the chunked path, which reads it again.
     if (replies.some((r) => r instanceof Error || r === null)) continue;
-    read.value = read.type === 'stream' ? replies : (replies[0] ?? null);
+    read.value = replies.length > 1 ? replies : (replies[0] ?? null);
   }
   const stamp = asNumber(seconds) * 1_000_000 + asNumber(micros);
   return [now, ...reads.flatMap((r) => [Buffer.from(r.type), r.expiry, r.size, r.value]), stamp];
-}
-
-/** The commands that read a value whole, or none when it is too big (it is then copied in chunks). */
-function valueCommands(
-  type: string,
-  key: Buffer,
-  size: number,
-  chunkSize: number,
-  maxInlineBytes: number,
-): Command[] {
-  if (type === 'string') return size <= maxInlineBytes ? [cmd('GET', [key], key)] : [];
-  if (type === 'ReJSON-RL') return [cmd('JSON.GET', [key], key)];
-  if (size > chunkSize) return [];
-  switch (type) {
-    case 'hash':
-      return [cmd('HGETALL', [key], key)];
-    case 'list':
-      return [cmd('LRANGE', [key, 0, -1], key)];
-    case 'set':
-      return [cmd('SMEMBERS', [key], key)];
-    case 'zset':
-      return [cmd('ZRANGE', [key, 0, -1, 'WITHSCORES'], key)];
-    case 'stream':
-      return [
-        cmd('XRANGE', [key, '-', '+'], key),
-        cmd('XINFO', ['STREAM', key], key),
-        cmd('XINFO', ['GROUPS', key], key),
-      ];
-    default:
-      return [];
-  }
 }

@@ -3,7 +3,7 @@ import { asNumber } from '../redis/port.js';
 import { execScripts, keysScriptCommand } from '../redis/script-runner.js';
 import { readBatchScript } from '../redis/scripts.js';
 import { maxRequestArgs, writeScriptOverhead } from '../redis/types/codec.js';
-import { codecs } from '../redis/types/index.js';
+import { typeForm } from '../redis/types/index.js';
 import { type BatchCopier, sourceNow } from './batch-context.js';
 import { batchStamp, deleteGone, failWholeBatch, releaseReply, tallyWrites } from './batch-steps.js';
 import { type BigKey, copyBigKey } from './big-key.js';
@@ -55,7 +55,7 @@ export const copyStructBatch: BatchCopier = async (context, node, keys, tally) =
       gone.push(key);
       return;
     }
-    const codec = codecs[type];
+    const codec = typeForm(type);
     if (!codec) {
       tally.add(key, {
         kind: 'failed',

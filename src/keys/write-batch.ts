@@ -3,6 +3,7 @@ import { type Arg, type Command, cmd, type RedisPort, type Reply } from '../redi
 import { callGroups } from '../redis/routing.js';
 import { declaredScriptCommand, execScripts, scriptCommand } from '../redis/script-runner.js';
 import { writeBatchScript } from '../redis/scripts.js';
+import { redisType } from '../redis/types/index.js';
 import { releaseReply } from './batch-steps.js';
 import type { ConflictPolicy } from './options.js';
 import { writeStamped } from './stamp.js';
@@ -140,13 +141,14 @@ function scriptCall(
 
 /**
  * The one plain command that replaces a key whole, where there is one: SET for a string, RESTORE for a DUMP
- * payload, each with its absolute expiry. A key whose expiry passed on the target's clock meanwhile is dropped by
+ * payload (the type's replaceCommand), each with its absolute expiry. A key whose expiry passed on the target's clock meanwhile is dropped by
  * the server and counted as copied (the batch already left out what had expired on the source's clock).
  */
 function plainWrite({ key, type, expireAt, payload }: KeyWrite): Command | undefined {
   const value = payload[0];
   if (value === undefined) return undefined;
-  if (type === 'string') return cmd('SET', expireAt > 0 ? [key, value, 'PXAT', expireAt] : [key, value], key);
+  const replace = redisType(type)?.replaceCommand;
+  if (replace) return replace(key, value, expireAt);
   if (type === 'restore') return cmd('RESTORE', [key, expireAt, value, 'ABSTTL', 'REPLACE'], key);
   return undefined;
 }

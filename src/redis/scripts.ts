@@ -1,11 +1,14 @@
-import { expireAtLua } from './expiry.js';
-
 /**
  * Lua scripts. Keys travel in ARGV (not KEYS) so one script call can read a whole SCAN batch from one node:
  * one billed source command for hundreds of keys. Lua strings are binary-safe, so values stay byte-exact.
  * Scripts that also run on a target take their keys through `keyList`, declared where the server requires it.
+ * Each type's branches come from its module in src/redis/types/.
  */
+import { expireAtLua } from './expiry.js';
 import { readOnlyScript } from './script-runner.js';
+import { fieldTtlListLua } from './types/hash.js';
+import { redisTypes, typeForms } from './types/index.js';
+import { luaIf, luaTable, typeBranches } from './types/lua-switch.js';
 
 /**
  * `keyList(fixed)`: the keys of the call. Declared (KEYS) where the server wants every key declared, one slot per
@@ -21,59 +24,9 @@ local function keyList(fixed)
 end
 `;
 
-/**
- * Lua for the read script: `mayHoldFieldTtls(k)` says whether hash k can carry field expiries, `fieldExpiries(k,
- * pairs)` reads them (HPEXPIRETIME, absolute ms, one per field of the HGETALL reply \`pairs\`), or false when no
- * field has one. A server without HPEXPIRETIME (Redis < 7.4, Valkey < 9) refuses the first probe, which turns
- * them off for the rest of the call. A 'listpack' hash never held a field TTL (it becomes 'listpackex' on the first), so
- * a plain small hash costs one OBJECT ENCODING inside the script, and no billed command.
- */
-const fieldExpiriesLua = `
-local fieldTtl
-local function mayHoldFieldTtls(k)
-  if fieldTtl == nil then
-    local probe = redis.pcall('HPEXPIRETIME', k, 'FIELDS', 1, '')
-    fieldTtl = type(probe) == 'table' and not probe.err
-  end
-  return fieldTtl and redis.pcall('OBJECT', 'ENCODING', k) ~= 'listpack'
-end
-local function fieldExpiries(k, pairs)
-  local fields = {}
-  for i = 1, #pairs, 2 do fields[#fields + 1] = pairs[i] end
-  if #fields == 0 then return false end
-  local ats = redis.call('HPEXPIRETIME', k, 'FIELDS', #fields, unpack(fields))
-  for i = 1, #ats do
-    if ats[i] >= 0 then return ats end
-  end
-  return false
-end
-`;
-
-/**
- * Lua: `fieldTtlList(k)` is {field, expireAtMs, …} for every field of hash k that carries an expiry (empty for
- * most hashes, at the price of one OBJECT ENCODING), read page by page so a big hash needs no huge reply.
- */
-export const fieldTtlListLua = `${fieldExpiriesLua}
-local function fieldTtlList(k)
-  local list = {}
-  if not mayHoldFieldTtls(k) then return list end
-  local cursor = '0'
-  repeat
-    local page = redis.call('HSCAN', k, cursor, 'COUNT', 1000)
-    cursor = page[1]
-    local ats = fieldExpiries(k, page[2])
-    if ats then
-      for i = 1, #ats do
-        if ats[i] >= 0 then
-          list[#list + 1] = page[2][i * 2 - 1]
-          list[#list + 1] = ats[i]
-        end
-      end
-    end
-  until cursor == '0'
-  return list
-end
-`;
+/** The read script's per-type Lua: helper functions, then the chain reading each key's size and value. */
+const readHelpers = redisTypes.map((t) => t.lua.readHelpers ?? '').join('');
+const readChain = luaIf(typeBranches(redisTypes.map((t) => [t.server, t.lua.read])), '  ');
 
 /**
  * Reads a batch. ARGV: chunkLimit, maxInlineBytes, typeFilter (comma list or ''), then the keys (keyList).
@@ -82,7 +35,7 @@ end
  * src/keys/stamp.ts). A hash whose fields carry expiries is typed 'hash-ttl', its value {pairs, field expiries};
  * a big hash that may carry them is typed 'hash-ttl' too (its chunks read them).
  */
-export const readBatchScript = readOnlyScript(`${keyListLua}${expireAtLua}${fieldExpiriesLua}
+export const readBatchScript = readOnlyScript(`${keyListLua}${expireAtLua}${readHelpers}
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local limit = tonumber(ARGV[1])
@@ -103,36 +56,7 @@ local out = {now}
 for i = 1, #keys do
   local k, ty = keys[i], types[i]
   local size, val = 0, false
-  if ty == 'string' then
-    size = redis.call('STRLEN', k)
-    if size <= maxBytes then val = redis.call('GET', k) end
-  elseif ty == 'hash' then
-    size = redis.call('HLEN', k)
-    local fieldTtls = mayHoldFieldTtls(k)
-    if size <= limit then
-      val = redis.call('HGETALL', k)
-      local ats = fieldTtls and fieldExpiries(k, val)
-      if ats then ty, val = 'hash-ttl', {val, ats} end
-    elseif fieldTtls then
-      ty = 'hash-ttl'
-    end
-  elseif ty == 'list' then
-    size = redis.call('LLEN', k)
-    if size <= limit then val = redis.call('LRANGE', k, 0, -1) end
-  elseif ty == 'set' then
-    size = redis.call('SCARD', k)
-    if size <= limit then val = redis.call('SMEMBERS', k) end
-  elseif ty == 'zset' then
-    size = redis.call('ZCARD', k)
-    if size <= limit then val = redis.call('ZRANGE', k, 0, -1, 'WITHSCORES') end
-  elseif ty == 'stream' then
-    size = redis.call('XLEN', k)
-    if size <= limit then
-      val = {redis.call('XRANGE', k, '-', '+'), redis.call('XINFO', 'STREAM', k), redis.call('XINFO', 'GROUPS', k)}
-    end
-  elseif ty == 'ReJSON-RL' then
-    val = redis.call('JSON.GET', k)
-  end
+${readChain}
   out[#out + 1] = ty
   out[#out + 1] = expiries[i]
   out[#out + 1] = size
@@ -170,13 +94,18 @@ out[#out + 1] = tonumber(t[1]) * 1000000 + tonumber(t[2])
 return out
 `);
 
+/** Each type's size command, as a Lua table by TYPE's answer. */
+const sizeCommands = luaTable(
+  redisTypes.flatMap((t) => (t.sizeCommand ? [[t.server, t.sizeCommand] as const] : [])),
+);
+
 /**
  * Dry-run read. ARGV: typeFilter, key… . Returns per key: type, size, bytes (MEMORY USAGE where allowed), and for a
  * hash the number of its fields that carry an expiry (read page by page: a dry run may take its time).
  */
 export const surveyBatchScript = readOnlyScript(`${fieldTtlListLua}
 local filter = ARGV[1]
-local sizeOf = {string = 'STRLEN', hash = 'HLEN', list = 'LLEN', set = 'SCARD', zset = 'ZCARD', stream = 'XLEN'}
+local sizeOf = ${sizeCommands}
 local out = {}
 for i = 2, #ARGV do
   local k = ARGV[i]
@@ -196,6 +125,27 @@ for i = 2, #ARGV do
 end
 return out
 `);
+
+/** writeKey's replacement of a key whole in one command: the types that have one, and a DUMP payload. */
+const replaceChain = luaIf(
+  [
+    ...typeBranches(redisTypes.map((t) => [t.server, t.lua.replace])),
+    {
+      when: "ty == 'restore'",
+      body: "redis.call('RESTORE', k, exp, args[from], 'ABSTTL', 'REPLACE')\nreturn 'ok'",
+    },
+  ],
+  '    ',
+);
+
+/** writeKey's write of a payload, per form ('hash-ttl' besides 'hash'). */
+const writeChain = luaIf(
+  [
+    ...typeBranches(typeForms.map((f) => [f.name, f.write])),
+    { body: "return redis.error_reply('ERR unsupported type ' .. ty)" },
+  ],
+  '  ',
+);
 
 /**
  * Lua shared by the write scripts: `writeKey(k, ty, exp, policy, args, from, to)` writes one key from the payload
@@ -246,63 +196,10 @@ local function writeKey(k, ty, exp, policy, args, from, to)
       return 'expired'
     end
     -- One command replaces whatever the key held, expiry included.
-    if ty == 'string' then
-      if exp > 0 then redis.call('SET', k, args[from], 'PXAT', exp) else redis.call('SET', k, args[from]) end
-      return 'ok'
-    elseif ty == 'restore' then
-      redis.call('RESTORE', k, exp, args[from], 'ABSTTL', 'REPLACE')
-      return 'ok'
-    end
+${replaceChain}
     redis.call('DEL', k)
   end
-  if ty == 'string' then -- a chunk of a big string
-    if to >= from then redis.call('APPEND', k, args[from]) end
-  elseif ty == 'hash' then each('HSET', k, args, from, to)
-  elseif ty == 'hash-ttl' then -- field, value, field expireAtMs (0 = none) per field
-    local pairs, timed = {}, {}
-    for i = from, to, 3 do
-      local at = tonumber(args[i + 2])
-      -- A field past its expiry is gone on the source too: never written without its TTL.
-      if at == 0 or at > nowMs() then
-        pairs[#pairs + 1] = args[i]
-        pairs[#pairs + 1] = args[i + 1]
-        if at > 0 then timed[#timed + 1] = i end
-      end
-    end
-    if #pairs == 0 then return policy == 'append' and 'ok' or 'expired' end
-    each('HSET', k, pairs, 1, #pairs)
-    for _, i in ipairs(timed) do redis.call('HPEXPIREAT', k, args[i + 2], 'FIELDS', 1, args[i]) end
-  elseif ty == 'list' then each('RPUSH', k, args, from, to)
-  elseif ty == 'set' then each('SADD', k, args, from, to)
-  elseif ty == 'zset' then each('ZADD', k, args, from, to)
-  elseif ty == 'stream' then
-    local i = from
-    local entries = tonumber(args[i]); i = i + 1
-    for _ = 1, entries do
-      local fields = tonumber(args[i + 1])
-      redis.call('XADD', k, args[i], unpack(args, i + 2, i + 1 + fields))
-      i = i + 2 + fields
-    end
-    if args[i] == '1' then
-      -- MKSTREAM through a throwaway group: the only way to create a stream with no entries.
-      redis.call('XGROUP', 'CREATE', k, '__migrate_mk', '$', 'MKSTREAM')
-      redis.call('XGROUP', 'DESTROY', k, '__migrate_mk')
-      redis.call('XSETID', k, args[i + 1], 'ENTRIESADDED', args[i + 2], 'MAXDELETEDID', args[i + 3])
-      local groups = tonumber(args[i + 4]); i = i + 5
-      for _ = 1, groups do
-        if args[i + 2] == '' then
-          redis.call('XGROUP', 'CREATE', k, args[i], args[i + 1])
-        else
-          redis.call('XGROUP', 'CREATE', k, args[i], args[i + 1], 'ENTRIESREAD', args[i + 2])
-        end
-        i = i + 3
-      end
-    end
-  elseif ty == 'ReJSON-RL' then
-    redis.call('JSON.SET', k, '$', args[from])
-  else
-    return redis.error_reply('ERR unsupported type ' .. ty)
-  end
+${writeChain}
   if exp > 0 and policy ~= 'append' then redis.call('PEXPIREAT', k, exp) end
   return 'ok'
 end

@@ -1,16 +1,16 @@
 import { createHash } from 'node:crypto';
 import { asArray, asNumber, asText, type RedisPort } from '../redis/port.js';
 import { execScripts, scriptCommand } from '../redis/script-runner.js';
+import { redisType } from '../redis/types/index.js';
 import type { KeyState } from './key-state.js';
 import { digestChunkScript } from './scripts.js';
-
-const unordered = new Set(['hash', 'set', 'zset']);
 
 /**
  * Digests a key too big to fingerprint in one call, chunk by chunk on the server (memory stays bounded, the value
  * never crosses the network). Both sides chunk at the same offsets, so equal keys give equal digests. When the
  * elements seen do not add up to the size (the key changed meanwhile, or SCAN repeated elements), the digest is
- * marked unstable: the key then counts as different and is re-checked.
+ * marked unstable: the key then counts as different and is re-checked. Chunk digests are XORed for an
+ * order-free type, chained otherwise.
  */
 export async function digestBigKey(
   port: RedisPort,
@@ -20,7 +20,8 @@ export async function digestBigKey(
   maxBytes: number,
 ): Promise<string> {
   const type = state.type;
-  const step = type === 'string' ? maxBytes : chunkSize;
+  const { sizeIn, orderFree } = redisType(type) ?? { sizeIn: 'elements', orderFree: false };
+  const step = sizeIn === 'bytes' ? maxBytes : chunkSize;
   const xor = Buffer.alloc(20);
   const chain = createHash('sha1');
   let cursor = '0';
@@ -36,7 +37,7 @@ export async function digestBigKey(
     cursor = asText(next);
     seen += asNumber(count);
     const text = asText(digest);
-    if (unordered.has(type)) {
+    if (orderFree) {
       const bytes = Buffer.from(text, 'hex');
       for (let i = 0; i < 20; i++) xor[i]! ^= bytes[i] ?? 0;
     } else {
@@ -44,5 +45,5 @@ export async function digestBigKey(
     }
   } while (cursor !== '0');
   if (seen !== state.size) return `unstable:${Math.random()}`;
-  return unordered.has(type) ? xor.toString('hex') : chain.digest('hex');
+  return orderFree ? xor.toString('hex') : chain.digest('hex');
 }

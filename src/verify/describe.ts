@@ -1,8 +1,8 @@
-import { displayKey } from '../redis/display.js';
 import { expireAtOf } from '../redis/expiry.js';
 import { asArray, asNumber, asText, type RedisPort, type Reply } from '../redis/port.js';
 import { scriptPerGroup } from '../redis/script-runner.js';
 import { readBatchScript } from '../redis/scripts.js';
+import { type RedisType, typeForm } from '../redis/types/index.js';
 
 /** Elements and bytes read for an example: enough to see the difference, never a whole big key. */
 const previewElements = 16;
@@ -35,51 +35,19 @@ export async function describeKeys(port: RedisPort, keys: Buffer[]): Promise<Arr
 
 function describe(readType: string, size: number, readValue: Reply, expireAt: number): string | null {
   if (readType === 'none' || readType === '') return null;
-  // The read script types a hash whose fields carry expiries 'hash-ttl', its value {pairs, expiries}.
-  const fieldTtls = readType === 'hash-ttl';
-  const type = fieldTtls ? 'hash' : readType;
-  const value = fieldTtls && Array.isArray(readValue) ? (readValue[0] ?? null) : readValue;
+  // A variant shows as its type ('hash-ttl', a hash whose fields carry expiries, as a hash).
+  const form = typeForm(readType);
+  const type = form?.type;
+  const value = form ? form.plain(readValue) : readValue;
+  const name = type?.server ?? readType;
+  const sizeText = type?.sizeIn === 'bytes' ? ` (${size} bytes)` : ` (${size})`;
   const expiry = expireAt > 0 ? `, expires ${new Date(expireAt).toISOString()}` : ', no TTL';
-  return `${shorten(`${type}${sizeText(type, size)} ${preview(type, value)}`)}${expiry}`;
+  return `${shorten(`${name}${sizeText} ${preview(type, value)}`)}${expiry}`;
 }
 
-const sizeText = (type: string, size: number): string =>
-  type === 'string' ? ` (${size} bytes)` : ` (${size})`;
-
-function preview(type: string, value: Reply): string {
-  if (value === null || value instanceof Error) return type === 'string' ? '…' : '[too big to show]';
-  const items = asArray(value) as Buffer[];
-  const show = (b: Reply | undefined) => (Buffer.isBuffer(b) ? displayKey(b, 40) : String(b));
-  switch (type) {
-    case 'string':
-      return Buffer.isBuffer(value) ? `"${displayKey(value, 60)}"` : '';
-    case 'hash':
-    case 'zset':
-      return `{${pairs(items, type === 'zset')
-        .map(([a, b]) => `${show(a)}=${show(b)}`)
-        .join(', ')}}`;
-    case 'set':
-      return `{${[...items].sort(Buffer.compare).map(show).join(', ')}}`;
-    case 'list':
-      return `[${items.map(show).join(', ')}]`;
-    case 'stream': {
-      const entries = asArray(items[0] ?? null);
-      return `[${entries
-        .map((e) => {
-          const [id, fields] = asArray(e);
-          return `${show(id)} ${(asArray(fields ?? null) as Buffer[]).map(show).join(' ')}`;
-        })
-        .join(', ')}]`;
-    }
-    default:
-      return '';
-  }
-}
-
-function pairs(items: Buffer[], sortByMember: boolean): Array<[Buffer, Buffer]> {
-  const out: Array<[Buffer, Buffer]> = [];
-  for (let i = 0; i + 1 < items.length; i += 2) out.push([items[i]!, items[i + 1]!]);
-  return sortByMember ? out : out.sort((a, b) => Buffer.compare(a[0], b[0]));
+function preview(type: RedisType | undefined, value: Reply): string {
+  if (value === null || value instanceof Error) return type?.sizeIn === 'bytes' ? '…' : '[too big to show]';
+  return type ? type.preview(value) : '';
 }
 
 const shorten = (text: string): string => (text.length > maxShown ? `${text.slice(0, maxShown)}…` : text);

@@ -11,9 +11,12 @@ import { expireAtLua } from '../redis/expiry.js';
  */
 import { readOnlyScript } from '../redis/script-runner.js';
 
-import { fieldTtlListLua, keyListLua } from '../redis/scripts.js';
+import { keyListLua } from '../redis/scripts.js';
+import { fieldTtlListLua } from '../redis/types/hash.js';
+import { redisTypes } from '../redis/types/index.js';
+import { luaIf, luaTable, typeBranches } from '../redis/types/lua-switch.js';
 
-/** Shared Lua helpers: per-element digests, XOR accumulation, score normalisation. */
+/** Lua helpers shared by the types' digests (XOR accumulation, score normalisation), then each type's own. */
 const helpers = `
 local function lp(s) return #s .. ':' .. s end
 local function xorInto(acc, hex)
@@ -34,45 +37,16 @@ local function pairsXor(acc, items, kind)
     xorInto(acc, redis.sha1hex(lp(items[i]) .. second))
   end
 end
-local function membersXor(acc, items)
-  for i = 1, #items do xorInto(acc, redis.sha1hex(items[i])) end
-end
-local function listDigest(items)
-  local parts = {}
-  for i = 1, #items do parts[i] = lp(items[i]) end
-  return redis.sha1hex(table.concat(parts))
-end
-local function entriesDigest(entries)
-  local parts = {}
-  for i = 1, #entries do
-    local e = entries[i]
-    local fields = {}
-    for j = 1, #e[2] do fields[j] = lp(e[2][j]) end
-    parts[i] = lp(e[1]) .. #e[2] .. '|' .. table.concat(fields)
-  end
-  return redis.sha1hex(table.concat(parts))
-end
--- What a stream carries besides entries and what the copy recreates: last ID, groups and their last-delivered IDs.
-local function streamMeta(k)
-  local info = redis.call('XINFO', 'STREAM', k)
-  local last, groupCount = '', 0
-  for i = 1, #info, 2 do
-    if info[i] == 'last-generated-id' then last = info[i + 1] elseif info[i] == 'groups' then groupCount = info[i + 1] end
-  end
-  local acc = {0, 0, 0, 0, 0}
-  -- XINFO GROUPS only when there are groups: most streams have none, and every call costs the server.
-  local groups = groupCount > 0 and redis.call('XINFO', 'GROUPS', k) or {}
-  for g = 1, #groups do
-    local name, delivered = '', ''
-    local group = groups[g]
-    for i = 1, #group, 2 do
-      if group[i] == 'name' then name = group[i + 1] elseif group[i] == 'last-delivered-id' then delivered = group[i + 1] end
-    end
-    xorInto(acc, redis.sha1hex(lp(name) .. delivered))
-  end
-  return groupCount > 0 and last .. '|' .. accHex(acc) or last
-end
-`;
+${redisTypes.map((t) => t.lua.verifyHelpers ?? '').join('')}`;
+
+/** fingerprintBatchScript's per-type Lua: sets `size` and `digest` of key `k`. */
+const fingerprintChain = luaIf(
+  [
+    ...typeBranches(redisTypes.map((t) => [t.server, t.lua.fingerprint])),
+    { when: "ty ~= 'none'", body: "digest = 'unsupported'" },
+  ],
+  '  ',
+);
 
 /**
  * Fingerprints a batch key by key (the compare of keys whose batch digests differed, and every re-check). ARGV:
@@ -105,58 +79,7 @@ for i = 1, #keys do
   local k = keys[i]
   local ty = types[i]
   local size, digest = 0, false
-  if ty == 'string' then
-    size = redis.call('STRLEN', k)
-    if size <= rawBytes then digest = redis.call('GET', k)
-    elseif size <= maxBytes then digest = redis.sha1hex(redis.call('GET', k)) end
-  elseif ty == 'hash' then
-    size = redis.call('HLEN', k)
-    if size <= rawElements then digest = redis.call('HGETALL', k)
-    elseif size <= limit then
-      local acc = {0, 0, 0, 0, 0}
-      pairsXor(acc, redis.call('HGETALL', k), 'hash')
-      digest = accHex(acc)
-    end
-  elseif ty == 'set' then
-    size = redis.call('SCARD', k)
-    if size <= rawElements then digest = redis.call('SMEMBERS', k)
-    elseif size <= limit then
-      local acc = {0, 0, 0, 0, 0}
-      membersXor(acc, redis.call('SMEMBERS', k))
-      digest = accHex(acc)
-    end
-  elseif ty == 'zset' then
-    digest = redis.call('ZRANGE', k, 0, rawElements, 'WITHSCORES')
-    size = #digest / 2
-    if size > rawElements then
-      size = redis.call('ZCARD', k)
-      digest = false
-      if size <= limit then
-        local acc = {0, 0, 0, 0, 0}
-        pairsXor(acc, redis.call('ZRANGE', k, 0, -1, 'WITHSCORES'), 'zset')
-        digest = accHex(acc)
-      end
-    end
-  elseif ty == 'list' then
-    digest = redis.call('LRANGE', k, 0, rawElements)
-    size = #digest
-    if size > rawElements then
-      size = redis.call('LLEN', k)
-      digest = size <= limit and listDigest(redis.call('LRANGE', k, 0, -1))
-    end
-  elseif ty == 'stream' then
-    local entries = redis.call('XRANGE', k, '-', '+', 'COUNT', rawElements + 1)
-    size = #entries
-    if size <= rawElements then digest = {entries, streamMeta(k)}
-    else
-      size = redis.call('XLEN', k)
-      if size <= limit then digest = entriesDigest(redis.call('XRANGE', k, '-', '+')) .. '|' .. streamMeta(k) end
-    end
-  elseif ty == 'ReJSON-RL' then
-    digest = redis.sha1hex(redis.call('JSON.GET', k))
-  elseif ty ~= 'none' then
-    digest = 'unsupported'
-  end
+${fingerprintChain}
   out[#out + 1] = ty
   out[#out + 1] = expiries[i]
   out[#out + 1] = size
@@ -164,6 +87,9 @@ for i = 1, #keys do
 end
 return out
 `);
+
+/** digestChunkScript's per-type Lua: returns one chunk's digest of `k` from `cursor`. */
+const digestChunkChain = luaIf(typeBranches(redisTypes.map((t) => [t.server, t.lua.digestChunk])));
 
 /**
  * One chunk of a big key's digest. KEYS[1] = key; ARGV: type, cursor, count.
@@ -174,40 +100,25 @@ return out
  */
 export const digestChunkScript = readOnlyScript(`${helpers}
 local k, ty, cursor, count = KEYS[1], ARGV[1], ARGV[2], tonumber(ARGV[3])
-if ty == 'hash' or ty == 'set' or ty == 'zset' then
-  local cmd = ty == 'hash' and 'HSCAN' or (ty == 'set' and 'SSCAN' or 'ZSCAN')
-  local page = redis.call(cmd, k, cursor, 'COUNT', count)
-  local items = page[2]
-  local acc = {0, 0, 0, 0, 0}
-  local seen
-  if ty == 'set' then
-    membersXor(acc, items)
-    seen = #items
-  else
-    pairsXor(acc, items, ty)
-    seen = #items / 2
-  end
-  return {page[1], accHex(acc), seen}
-elseif ty == 'string' then
-  local start = tonumber(cursor)
-  local piece = redis.call('GETRANGE', k, start, start + count - 1)
-  local next = #piece < count and '0' or tostring(start + count)
-  return {next, redis.sha1hex(piece), #piece}
-elseif ty == 'list' then
-  local start = tonumber(cursor)
-  local items = redis.call('LRANGE', k, start, start + count - 1)
-  local next = #items < count and '0' or tostring(start + count)
-  return {next, listDigest(items), #items}
-elseif ty == 'stream' then
-  local from = cursor == '0' and '-' or '(' .. cursor
-  local entries = redis.call('XRANGE', k, from, '+', 'COUNT', count)
-  if #entries < count then
-    return {'0', entriesDigest(entries) .. '|' .. streamMeta(k), #entries}
-  end
-  return {entries[#entries][1], entriesDigest(entries), #entries}
-end
+${digestChunkChain}
 return redis.error_reply('ERR cannot digest type ' .. ty)
 `);
+
+/** batchDigestScript's per-type Lua (encode(i)): put()s the value of `k`, or enters it as a big key. */
+const encodeChain = luaIf(
+  [
+    ...typeBranches(redisTypes.map((t) => [t.server, t.lua.encode])),
+    { when: "ty == 'none'", body: "put('n', '')" },
+    { body: "put('u', ty)\nunsupported = unsupported + 1" },
+  ],
+  '  ',
+);
+
+/** Each type's one-letter code in the type hints ('n': none). */
+const typeLetters = luaTable([
+  ...redisTypes.flatMap((t) => (t.letter ? [[t.server, t.letter] as const] : [])),
+  ['none', 'n'],
+]);
 
 /**
  * One digest per batch instead of one fingerprint per key: the fast path of a compare. ARGV: limit, maxBytes,
@@ -236,7 +147,7 @@ local countPlusOne = tostring(limitCount + 1)
 local groups = tonumber(ARGV[4])
 local keys = keyList(4 + groups)
 -- The source answers each key's type as one letter; the target takes them as hints and skips TYPE.
-local codes = {string = 's', hash = 'h', list = 'l', set = 'S', zset = 'z', stream = 'x', none = 'n'}
+local codes = ${typeLetters}
 local typeOf = {}
 for name, code in pairs(codes) do typeOf[string.byte(code)] = name end
 typeOf[string.byte('n')] = nil
@@ -319,46 +230,7 @@ local function sorted(i, ty, sizeCommand, readCommand)
 end
 local function encode(i)
   local k, ty = keys[i], types[i]
-  if ty == 'string' then
-    local value = redis.call('GETRANGE', k, '0', maxBytes)
-    if #value > maxCount then return bigKey(i, ty, redis.call('STRLEN', k)) end
-    put('s', value)
-  elseif ty == 'list' then
-    local items = redis.call('LRANGE', k, '0', limit)
-    if #items > limitCount then return bigKey(i, ty, redis.call('LLEN', k)) end
-    put('l', quoted(items))
-  elseif ty == 'zset' then
-    local items = redis.call('ZRANGE', k, '0', limit, 'WITHSCORES')
-    if #items > 2 * limitCount then return bigKey(i, ty, redis.call('ZCARD', k)) end
-    -- Engines print equal doubles differently (Redis 7.0 0.33333333333333331, Valkey 8 0.3333333333333333).
-    for j = 2, #items, 2 do items[j] = score(items[j]) end
-    put('z', quoted(items))
-  elseif ty == 'hash' then
-    local fields = sorted(i, ty, 'HLEN', 'HKEYS')
-    if fields then
-      put('h', quoted(fields))
-      put('v', quoted(redis.call('HMGET', k, unpack(fields))))
-    end
-  elseif ty == 'set' then
-    local members = sorted(i, ty, 'SCARD', 'SMEMBERS')
-    if members then put('S', quoted(members)) end
-  elseif ty == 'stream' then
-    local entries = redis.call('XRANGE', k, '-', '+', 'COUNT', countPlusOne)
-    if #entries > limitCount then return bigKey(i, ty, redis.call('XLEN', k)) end
-    put('x', tostring(#entries))
-    for j = 1, #entries do
-      put('e', entries[j][1])
-      put('f', quoted(entries[j][2]))
-    end
-    put('m', streamMeta(k))
-  elseif ty == 'ReJSON-RL' then
-    put('j', redis.sha1hex(redis.call('JSON.GET', k)))
-  elseif ty == 'none' then
-    put('n', '')
-  else
-    put('u', ty)
-    unsupported = unsupported + 1
-  end
+${encodeChain}
 end
 local digests, fieldTtls = {}, {}
 local i = 1

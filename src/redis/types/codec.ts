@@ -40,3 +40,6 @@ export async function* scanKey(
     if (items.length > 0) yield items;
   } while (cursor !== '0');
 }
+
+/** Source commands a copy in chunks of `chunkSize` elements costs. */
+export const elementChunks = (size: number, chunkSize: number): number => Math.ceil(size / chunkSize);
