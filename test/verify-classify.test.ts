@@ -1,8 +1,7 @@
 /** Pure rules of verify: which problem a pair of key states is, and order-free fingerprints of small values. */
 import { describe, expect, it } from 'vitest';
-import { classify } from '../src/verify/classify.js';
-import type { KeyState } from '../src/verify/key-state.js';
-import { rawFingerprint } from '../src/verify/raw-digest.js';
+import { classify, type KeyState } from '../src/keys/compare.js';
+import { rawFingerprint } from '../src/keys/raw-fingerprint.js';
 
 const key = (over: Partial<KeyState> = {}): KeyState => ({
   type: 'string',

@@ -1,4 +1,6 @@
 import { otherSide, type Side } from '../control/stages.js';
+import { absent, classify, type KeyState, type Problem } from '../keys/compare.js';
+import { rawFingerprint } from '../keys/raw-fingerprint.js';
 import { displayKey } from '../redis/display.js';
 import { expireAtOf } from '../redis/expiry.js';
 import { asArray, asNumber, asText, cmd, type RedisPort } from '../redis/port.js';
@@ -6,10 +8,6 @@ import { declaredScriptCommand, execScripts } from '../redis/script-runner.js';
 import { readBatchScript } from '../redis/scripts.js';
 import { slotOf, stampKeyFor } from '../redis/slot.js';
 import { sleep } from '../retry.js';
-import { classify } from '../verify/classify.js';
-import { absent, type KeyState } from '../verify/key-state.js';
-import { rawFingerprint } from '../verify/raw-digest.js';
-import type { Problem } from '../verify/report.js';
 import type { Router } from './router.js';
 
 export interface ShadowSettings {

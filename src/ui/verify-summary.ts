@@ -1,5 +1,6 @@
 import chalk from 'chalk';
-import type { Problem, VerifyReport } from '../verify/report.js';
+import type { Problem } from '../keys/compare.js';
+import type { VerifyReport } from '../verify/report.js';
 import { formatCount, formatDuration, formatSourceCost, table } from './format.js';
 
 const problemTitles: Record<Problem, string> = {

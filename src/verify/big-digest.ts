@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
+import type { KeyState } from '../keys/compare.js';
 import { asArray, asNumber, asText, type RedisPort } from '../redis/port.js';
 import { execScripts, scriptCommand } from '../redis/script-runner.js';
 import { redisType } from '../redis/types/index.js';
-import type { KeyState } from './key-state.js';
 import { digestChunkScript } from './scripts.js';
 
 /**

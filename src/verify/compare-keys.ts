@@ -1,9 +1,7 @@
+import { classify, type KeyState, type Problem } from '../keys/compare.js';
 import { sleep } from '../retry.js';
-import { classify } from './classify.js';
-import type { KeyState } from './key-state.js';
 import { firstLook } from './quick-compare.js';
 import { readBoth, type VerifySides } from './read-both.js';
-import type { Problem } from './report.js';
 
 /** A key that stayed different through every re-check. */
 export interface Finding {

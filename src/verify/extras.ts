@@ -1,8 +1,8 @@
+import { absent } from '../keys/compare.js';
 import { asNumber, call, cmd, type RedisPort } from '../redis/port.js';
 import { scriptPerGroup } from '../redis/script-runner.js';
 import { sleep } from '../retry.js';
 import type { Finding } from './compare-keys.js';
-import { absent } from './key-state.js';
 import type { VerifySides } from './read-both.js';
 import { existsBatchScript } from './scripts.js';
 

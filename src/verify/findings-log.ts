@@ -1,14 +1,9 @@
+import type { Problem } from '../keys/compare.js';
 import { displayKey } from '../redis/display.js';
 import type { Finding } from './compare-keys.js';
 import { describeKeys } from './describe.js';
 import type { VerifySides } from './read-both.js';
-import {
-  counterOf,
-  emptyProblemCounts,
-  type Problem,
-  type ProblemCounts,
-  type VerifyExample,
-} from './report.js';
+import { counterOf, emptyProblemCounts, type ProblemCounts, type VerifyExample } from './report.js';
 
 /** Counts every problem found, keeps up to `maxExamples` examples per problem, and tracks what repair fixed. */
 export class FindingLog {

@@ -2,6 +2,7 @@
 
 export type { LastVerify } from '../control/last-verify.js';
 export { lastVerifyKey } from '../control/names.js';
+export type { Problem } from '../keys/compare.js';
 export { defaultVerifyOptions, type VerifyOptions } from './options.js';
-export type { Problem, SampleInfo, SideCounts, VerifyExample, VerifyReport } from './report.js';
+export type { SampleInfo, SideCounts, VerifyExample, VerifyReport } from './report.js';
 export { type VerifyProgress, type VerifyRun, verifyKeys } from './verify-keys.js';

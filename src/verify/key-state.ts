@@ -1,23 +1,10 @@
+import { absent, type KeyState } from '../keys/compare.js';
+import { rawBytes, rawElements, rawFingerprint } from '../keys/raw-fingerprint.js';
 import { expireAtOf } from '../redis/expiry.js';
 import { asNumber, asText, type RedisPort, type Reply } from '../redis/port.js';
 import { scriptPerGroup } from '../redis/script-runner.js';
 import type { VerifyOptions } from './options.js';
-import { rawBytes, rawElements, rawFingerprint } from './raw-digest.js';
 import { fingerprintBatchScript } from './scripts.js';
-
-/** One key as one side holds it, reduced to what verify compares. */
-export interface KeyState {
-  /** TYPE's answer; 'none' when the key does not exist. */
-  type: string;
-  /** Absolute expiry on that server's clock, ms; 0 = no TTL. */
-  expireAt: number;
-  /** Elements (or bytes for a string). */
-  size: number;
-  /** Value fingerprint; undefined until a big key has been digested in chunks. */
-  digest: string | undefined;
-}
-
-export const absent: KeyState = { type: 'none', expireAt: 0, size: 0, digest: '' };
 
 /**
  * Fingerprints keys with one script call per group of `callGroups` (one node, or one slot where keys must be

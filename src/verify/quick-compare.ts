@@ -1,12 +1,17 @@
+import {
+  classify,
+  expiryProblem,
+  type FieldExpiries,
+  fieldTtlProblem,
+  type KeyState,
+  type Problem,
+} from '../keys/compare.js';
 import { expireAtOf } from '../redis/expiry.js';
 import { asArray, asNumber, asText, type Command, type RedisPort, type Reply } from '../redis/port.js';
 import { callGroups } from '../redis/routing.js';
 import { execScripts, keysScriptCommand } from '../redis/script-runner.js';
-import { classify, expiryProblem, type FieldExpiries, fieldTtlProblem } from './classify.js';
-import type { KeyState } from './key-state.js';
 import type { VerifyOptions } from './options.js';
 import { digestBigKeys, readBoth, type VerifySides } from './read-both.js';
-import type { Problem } from './report.js';
 import { batchDigestScript } from './scripts.js';
 
 export interface Difference {

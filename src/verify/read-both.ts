@@ -1,6 +1,7 @@
+import type { KeyState } from '../keys/compare.js';
 import type { RedisPort } from '../redis/port.js';
 import { digestBigKey } from './big-digest.js';
-import { fingerprint, type KeyState } from './key-state.js';
+import { fingerprint } from './key-state.js';
 import type { VerifyOptions } from './options.js';
 
 export interface VerifySides {

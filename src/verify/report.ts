@@ -1,19 +1,7 @@
 /** What verify found, as data: the JSON document, the text table and the tests all read this. */
 
 import type { LastVerify } from '../control/last-verify.js';
-
-/** Problem names as they appear in examples; each belongs to one counter of the report. */
-export type Problem =
-  | 'missing'
-  | 'extra'
-  | 'type'
-  | 'value'
-  | 'ttl-lost'
-  | 'ttl-added'
-  | 'ttl-drift'
-  | 'field-ttl-lost'
-  | 'field-ttl-added'
-  | 'field-ttl-drift';
+import type { Problem } from '../keys/compare.js';
 
 export type ProblemCounter =
   | 'missing'

@@ -1,5 +1,34 @@
-import type { KeyState } from './key-state.js';
-import type { Problem } from './report.js';
+/**
+ * Comparing one key as two servers hold it: verify's key-by-key compare and the client's shadow reads both decide
+ * here what a difference is.
+ */
+
+/** One key as one side holds it, reduced to what verify compares. */
+export interface KeyState {
+  /** TYPE's answer; 'none' when the key does not exist. */
+  type: string;
+  /** Absolute expiry on that server's clock, ms; 0 = no TTL. */
+  expireAt: number;
+  /** Elements (or bytes for a string). */
+  size: number;
+  /** Value fingerprint; undefined until a big key has been digested in chunks. */
+  digest: string | undefined;
+}
+
+export const absent: KeyState = { type: 'none', expireAt: 0, size: 0, digest: '' };
+
+/** Problem names as they appear in examples; each belongs to one counter of the report. */
+export type Problem =
+  | 'missing'
+  | 'extra'
+  | 'type'
+  | 'value'
+  | 'ttl-lost'
+  | 'ttl-added'
+  | 'ttl-drift'
+  | 'field-ttl-lost'
+  | 'field-ttl-added'
+  | 'field-ttl-drift';
 
 /**
  * The one problem a source key has on the target, or undefined when they are equal (value, type and absolute
