@@ -1,22 +1,22 @@
 /**
- * The migrating client with a cluster target: mirrors to every master, switches the primary to the cluster with the
- * fenced step, then mirrors back from it reading keys declared per slot (ElastiCache Serverless's rule), and runs
- * pipelines and transactions of one hash tag there, as ioredis's Cluster does.
+ * The migrating client with a cluster target, the stage moved by the built CLI beside a `migrate sync` process:
+ * mirrors to every master, switches the primary to the cluster with the fenced step, then mirrors back from it
+ * reading keys declared per slot (ElastiCache Serverless's rule), and runs pipelines and transactions of one hash
+ * tag there, as ioredis's Cluster does.
  */
 import type { Cluster, Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMigratingClient, type MigratingRedis } from '../src/client/index.js';
-import { openEndpoint } from '../src/redis/connect.js';
+import { migrateSwitch, startSyncCli } from './support/cli.js';
 import { startCluster, startRedis, stopAll, type TestCluster, type TestServer } from './support/servers.js';
-import { type Ports, stepTo } from './support/stage-steps.js';
-import { waitFor } from './support/sync.js';
+import { notifyArgs, waitFor } from './support/sync.js';
 
 afterAll(stopAll);
 
 describe('a cluster target', () => {
   let source: TestServer;
   let cluster: TestCluster;
-  let ports: Ports;
+  let sync: Awaited<ReturnType<typeof startSyncCli>> | undefined;
   let redis: MigratingRedis;
   let onSource: Redis;
   let onCluster: Cluster;
@@ -26,12 +26,12 @@ describe('a cluster target', () => {
     for (const key of names) expect(await onCluster.get(key), key).toBe(await onSource.get(key));
   };
 
+  const migrate = (command: 'cutover' | 'rollback', ...flags: string[]) =>
+    migrateSwitch(command, ['--source', source.url, '--target', cluster.url], '--wait', '20', ...flags);
+
   beforeAll(async () => {
-    [source, cluster] = await Promise.all([startRedis(), startCluster()]);
-    ports = {
-      source: await openEndpoint({ role: 'source', url: source.url }),
-      target: await openEndpoint({ role: 'target', url: cluster.url }),
-    };
+    [source, cluster] = await Promise.all([startRedis({ args: notifyArgs }), startCluster()]);
+    sync = await startSyncCli(['--source', source.url, '--target', cluster.url]);
     redis = createMigratingClient({
       source: source.url,
       target: { cluster: cluster.url },
@@ -44,11 +44,11 @@ describe('a cluster target', () => {
     await redis?.quit();
     onSource?.disconnect();
     onCluster?.disconnect();
-    await Promise.allSettled([ports?.source.close(), ports?.target.close()]);
+    await sync?.stop();
   });
 
   it('mirrors keys of every slot to the masters that own them', async () => {
-    await stepTo(ports, { stage: 'dual-write', percent: 100 });
+    await migrate('cutover');
     for (const key of keys) await redis.set(key, `v:${key}`);
     await redis.multi().incr('{acct:1}:n').set('{acct:1}:at', 'now').exec();
     await drained();
@@ -57,10 +57,10 @@ describe('a cluster target', () => {
   });
 
   it('moves the primary to the cluster, then mirrors back from it with keys declared per slot', async () => {
-    await stepTo(ports, { stage: 'shadow', percent: 100 });
+    await migrate('cutover', '--to', 'shadow');
     for (const percent of [50, 100]) {
-      const result = await stepTo(ports, { stage: 'live', percent });
-      expect(result.fenced).toBe(true);
+      const report = await migrate('cutover', '--to', 'live', '--percent', String(percent));
+      expect(report.steps[0]!.move?.fencedEpoch).toBe(report.new.epoch - 1);
       for (const key of keys) await redis.append(key, `+${percent}`);
     }
     const results = await redis.pipeline().incr('{acct:1}:n').get('{acct:1}:n').exec();

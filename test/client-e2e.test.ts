@@ -1,9 +1,12 @@
 /**
  * The end-to-end proof of the client library: 4 worker processes (test/support/client-worker.ts) write a realistic
- * mix and log every acknowledged write while the stage walks to `complete` at 10/50/100 %, one worker is SIGKILLed
- * and restarted, the target is frozen for 2 s, and the stage walks back to `dual-write` and forward again. Then every
- * acknowledged write is on the final primary, applied once; source and target hold the same data; shadow reads
- * found no mismatch. `step` plays the CLI (test/support/stage-steps.ts); swap it for `migrate cutover` / `rollback`.
+ * mix and log every acknowledged write while the built CLI walks the stage to `complete` at 10/50/100 %
+ * (`migrate cutover --to <stage> --percent <n>`, its gates waited for with --wait), one worker is SIGKILLed and
+ * restarted, the target is frozen for 2 s, then `migrate rollback --to dual-write` walks back and `cutover` forward
+ * again. `migrate sync` runs beside it all, as an operator runs it: it keeps the target current for what no client
+ * mirrors (keys written before dual-write, the killed worker's unfinished mirrors) and carries the target's changes
+ * back once it is the primary. Then every acknowledged write is on the final primary, applied once; source and
+ * target hold the same data; shadow reads found no mismatch.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -15,17 +18,17 @@ import { fileURLToPath } from 'node:url';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MigrationStats } from '../src/client/index.js';
-import type { Placement } from '../src/control/stages.js';
-import { openEndpoint } from '../src/redis/connect.js';
+import type { Stage } from '../src/control/stages.js';
+import type { SwitchReport } from '../src/cutover/report.js';
+import { migrateSwitch, startSyncCli } from './support/cli.js';
 import { startRedis, stopAll, type TestServer } from './support/servers.js';
-import { copySlots, forwardWalk, type Ports, type StepResult, stepTo } from './support/stage-steps.js';
+import { notifyArgs } from './support/sync.js';
 import { expectSameUserData } from './support/user-data.js';
 
 afterAll(stopAll);
 
 const workerScript = fileURLToPath(new URL('./support/client-worker.ts', import.meta.url));
 const dwellMs = 300;
-const allSlots = new Set(Array.from({ length: 16384 }, (_, slot) => slot));
 
 interface Entry {
   worker: string;
@@ -39,10 +42,17 @@ interface Entry {
 describe('four application instances through a whole migration, back and forth', () => {
   let source: TestServer;
   let target: TestServer;
-  let ports: Ports;
+  let sync: Awaited<ReturnType<typeof startSyncCli>> | undefined;
   const logFile = join(mkdtempSync(join(tmpdir(), 'migrate-client-e2e-')), 'writes.jsonl');
   const workers = new Map<string, ChildProcess>();
-  const step = (next: Placement): Promise<StepResult> => stepTo(ports, next);
+  const ends = () => ['--source', source.url, '--target', target.url];
+  const pauses: number[] = [];
+  /** One run of the CLI; gates that fail only for a moment (a client catching up, the sync after the freeze) are waited for. */
+  const migrate = async (command: 'cutover' | 'rollback', ...flags: string[]): Promise<SwitchReport> => {
+    const report = await migrateSwitch(command, ends(), '--wait', '30', ...flags);
+    for (const step of report.steps) if (step.move) pauses.push(step.move.pauseMs);
+    return report;
+  };
 
   const startWorker = (id: string) => {
     const child = spawn(
@@ -64,63 +74,57 @@ describe('four application instances through a whole migration, back and forth',
   };
 
   beforeAll(async () => {
-    [source, target] = await Promise.all([startRedis(), startRedis()]);
-    ports = {
-      source: await openEndpoint({ role: 'source', url: source.url }),
-      target: await openEndpoint({ role: 'target', url: target.url }),
-    };
-    ports.target.keepReconnecting();
+    [source, target] = await Promise.all([
+      startRedis({ args: notifyArgs }),
+      startRedis({ args: notifyArgs }),
+    ]);
   });
   afterAll(async () => {
     for (const child of workers.values()) child.kill('SIGKILL');
-    await Promise.allSettled([ports?.source.close(), ports?.target.close()]);
+    await sync?.stop();
   });
 
   it('keeps every acknowledged write, once, on the final primary, with both sides equal and no shadow mismatch', async () => {
     for (const id of ['1', '2', '3', '4']) startWorker(id);
     for (const id of ['1', '2', '3', '4']) await started(id, 1);
+    sync = await startSyncCli(ends());
     await sleep(dwellMs);
-    const pauses: number[] = [];
-    const walk = async (placements: Placement[], during?: (at: Placement) => Promise<void>) => {
-      for (const placement of placements) {
-        const result = await step(placement);
-        if (result.fenced) pauses.push(result.pauseMs);
+    for (const stage of ['dual-write', 'shadow', 'live', 'rampdown', 'complete'] as Stage[]) {
+      for (const percent of [10, 50, 100]) {
+        const report = await migrate('cutover', '--to', stage, '--percent', String(percent));
+        expect(report.new).toMatchObject({ stage, percent, fenced: false });
         await sleep(dwellMs);
-        await during?.(placement);
+        if (stage === 'dual-write' && percent === 100) {
+          // The sync carries what the killed instance had not mirrored yet.
+          const victim = workers.get('2')!;
+          victim.kill('SIGKILL');
+          await once(victim, 'exit');
+          startWorker('2');
+          await started('2', 2);
+        }
+        if (stage === 'shadow' && percent === 100) {
+          await target.kill('SIGSTOP');
+          await sleep(2000);
+          await target.kill('SIGCONT');
+        }
       }
-    };
-    await walk(forwardWalk(), async ({ stage, percent }) => {
-      if (stage === 'dual-write' && percent === 100) {
-        const victim = workers.get('2')!;
-        victim.kill('SIGKILL');
-        await once(victim, 'exit');
-        startWorker('2');
-        await started('2', 2);
-        // What `migrate sync` does beside the clients: re-copies every key (stamped), so the mirrors the killed
-        // instance had not done yet are covered.
-        await copySlots(ports, 'source', allSlots);
-      }
-      if (stage === 'shadow' && percent === 100) {
-        await target.kill('SIGSTOP');
-        await sleep(2000);
-        await target.kill('SIGCONT');
-      }
-    });
-    // Back to dual-write (the target was the primary: the source catches up at each step), then forward again.
-    await walk([
-      { stage: 'rampdown', percent: 100 },
-      { stage: 'live', percent: 100 },
-      { stage: 'shadow', percent: 100 },
-      { stage: 'dual-write', percent: 100 },
-      { stage: 'shadow', percent: 100 },
-      { stage: 'live', percent: 100 },
-      { stage: 'rampdown', percent: 100 },
-    ]);
+    }
+    // Back to dual-write, one stage at a time with the clients following each (the source catches up on every
+    // write the target took as the primary), then forward again.
+    const back = await migrate('rollback', '--to', 'dual-write');
+    expect(back.steps.map((step) => step.to.stage)).toEqual(['rampdown', 'live', 'shadow', 'dual-write']);
+    expect(back.steps[0]!.catchUp?.keysCompared).toBeGreaterThan(50);
+    for (const stage of ['shadow', 'live', 'rampdown'] as Stage[]) {
+      expect((await migrate('cutover', '--to', stage)).new).toMatchObject({ stage, percent: 100 });
+      await sleep(dwellMs);
+    }
     for (const child of workers.values()) child.kill('SIGTERM');
     await Promise.all(
       [...workers.values()].map((child) => (child.exitCode === null ? once(child, 'exit') : null)),
     );
-    await step({ stage: 'complete', percent: 100 });
+    expect((await migrate('cutover', '--to', 'complete')).new).toMatchObject({ stage: 'complete' });
+    const stopped = await sync.stop();
+    expect(stopped.code, stopped.stderr).toBe(0);
 
     const log = entries();
     expect(log.filter((e) => e.op === 'error')).toEqual([]);
@@ -135,9 +139,10 @@ describe('four application instances through a whole migration, back and forth',
     expect(stats.flatMap((s) => s.shadow.examples)).toEqual([]);
     expect(stats.reduce((sum, s) => sum + s.shadow.mismatches, 0)).toBe(0);
     expect(stats.reduce((sum, s) => sum + s.mirror.unrecorded, 0)).toBe(0);
-    expect(pauses.length).toBeGreaterThanOrEqual(5);
+    // Fenced switches of the primary: live at 10, 50, 100 %, back from live to shadow, and forward again.
+    expect(pauses.length).toBe(5);
     console.info(
-      `[client e2e] ${log.length} log lines; fenced pauses (ms): ${pauses.join(', ')}; shadow compares:`,
+      `[client e2e] ${log.length} log lines; fenced pauses (ms): ${pauses.join(', ')}; catch-up out of complete: ${JSON.stringify(back.steps[0]!.catchUp)}; shadow compares:`,
       stats.map((s) => `${s.shadow.compared} (${s.shadow.busy} busy)`).join(', '),
     );
     onTarget.disconnect();

@@ -3,7 +3,8 @@
  * loses no acknowledged write and leaves the target equal to the source at the switch, reporting the write-freeze
  * time; writes made on the target afterwards are all on the source after `rollback --window`, whether the sync
  * carried them back (target notifications on) or the rollback's catch-up did (off, cluster target). `--fence`
- * pauses the source's writes with CLIENT PAUSE where allowed and is refused clearly (exit 2) where not.
+ * pauses the old primary's writes with CLIENT PAUSE where allowed (the source for a cutover, the target for a
+ * rollback) and is refused clearly (exit 2) where not (and onto Serverless rules: test/cutover-serverless.test.ts).
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { readStageRecord } from '../src/control/stage-record.js';
@@ -163,6 +164,52 @@ describe('migrate cutover --window --fence', () => {
     } finally {
       await sync.stop();
       sourceClient.disconnect();
+    }
+  }, 60_000);
+
+  it('rollback --window --fence pauses the target’s writes during the freeze, lifts the pause, and loses nothing', async () => {
+    const source = await startRedis({ args: notifyArgs });
+    const target = await startRedis(); // no notifications: the source catches up by copies, under the pause
+    await seed(source);
+    const sync = await runSync(source.url, target.url);
+    const sourceClient = source.client();
+    const targetClient = target.client();
+    try {
+      await windowSwitch('cutover', source, target, startWriter(sourceClient, 'w:'));
+      // The application writes to the target, and never stops: the rollback's pause is what holds its writes.
+      const writer = startWriter(targetClient, 't:');
+      await waitFor('target writes', () => writer.acknowledged > 50);
+      const rollback = startCli(args('rollback', source, target, '--fence'));
+      await rollback.waitFor(/writes to the target paused/);
+      const beforePause = writer.acknowledged;
+      const result = await rollback.done;
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.stderr).toMatch(/writes to the target resumed/);
+      const report = JSON.parse(result.stdout) as WindowJson;
+      expect(report.new).toMatchObject({ stage: 'source', fenced: false });
+      const step = report.steps[0]!;
+      expect(step.move?.drain.by).toBe('copy');
+      // The final verify of the source against the target was clean while the writer kept going: the pause held
+      // every write from the drain to the switch.
+      expect(step.window).toMatchObject({ stoppedBy: 'client-pause', verify: { ok: true } });
+      expect(step.window!.freezeMs).toBeGreaterThan(0);
+      // Nothing lost: the source holds every write acknowledged before the pause, and a state the target held at
+      // one instant (its counter equals the writes it counts).
+      const count = Number(await sourceClient.get('t:count'));
+      expect(count).toBeGreaterThanOrEqual(beforePause);
+      const held = await sourceClient.mget(Array.from({ length: count }, (_, i) => `t:${i}`));
+      expect(held).toEqual(Array.from({ length: count }, (_, i) => String(i)));
+      // The pause is lifted: the writer goes on, and a write with a 2 s timeout passes.
+      const probe = target.client({ commandTimeout: 2000 });
+      await expect(probe.set('after', '1')).resolves.toBe('OK');
+      probe.disconnect();
+      const afterSwitch = writer.acknowledged;
+      await waitFor('the writer going on', () => writer.acknowledged > afterSwitch + 5);
+      await writer.stop();
+    } finally {
+      await sync.stop();
+      sourceClient.disconnect();
+      targetClient.disconnect();
     }
   }, 60_000);
 

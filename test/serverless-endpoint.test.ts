@@ -64,6 +64,16 @@ describe.runIf(openssl !== undefined)(`Serverless-rules endpoint (backend: ${eng
     expect(endpoint.refusalCounts()).toEqual({ 'too-many-arguments': 1 });
   });
 
+  it('refuses CLIENT PAUSE and UNPAUSE, and answers the CLIENT subcommands Serverless keeps', async () => {
+    endpoint.resetCounts();
+    expect(await refusal(client.call('CLIENT', 'PAUSE', '100', 'WRITE'))).toBe(
+      "ERR unknown subcommand 'pause'. Try CLIENT HELP.",
+    );
+    expect(await refusal(client.call('client', 'unpause'))).toMatch(/^ERR unknown subcommand 'unpause'/);
+    expect(await client.call('CLIENT', 'ID')).toEqual(expect.any(Number));
+    expect(endpoint.refusalCounts()).toEqual({ 'restricted-command': 2 });
+  });
+
   it('refuses CONFIG, DEBUG, KEYS and SELECT n>0 as ElastiCache does', async () => {
     endpoint.resetCounts();
     expect(await refusal(client.call('CONFIG', 'GET', 'notify-keyspace-events'))).toBe(

@@ -71,7 +71,9 @@ function appClient(side: Side, config: EndpointConfig): { app: Redis | Cluster; 
   const redisOptions: RedisOptions = { ...config.options?.redisOptions };
   if (address.username !== undefined) redisOptions.username = address.username;
   if (address.password !== undefined) redisOptions.password = address.password;
-  if (address.tls) redisOptions.tls = isIP(address.host) ? {} : { servername: address.host };
+  // A CA or certificate given in redisOptions.tls is kept; the server name comes from the URL.
+  if (address.tls)
+    redisOptions.tls = { ...redisOptions.tls, ...(isIP(address.host) ? {} : { servername: address.host }) };
   const options: ClusterOptions = {
     // ElastiCache TLS certificates name the configuration endpoint: keep the host names the cluster announces.
     ...(address.tls ? { dnsLookup: (host, callback) => callback(null, host) } : {}),

@@ -119,7 +119,9 @@ export class MovingDrain {
     });
     this.report.keysCompared += report.checked;
     this.report.passMs += Date.now() - started;
-    if (!report.ok) throw stillDifferent(report.remaining, this.old);
+    // While writes go on, a key the application keeps changing differs again right after its repair: it is listed
+    // (onRepaired has every key found different) and copied again under the fence, where nothing changes it.
+    if (report.interrupted || (!report.ok && !writesGoOn)) throw stillDifferent(report.remaining, this.old);
     return report;
   }
 }

@@ -8,6 +8,7 @@
 import { ExitCode, MigrateError } from '../errors.js';
 import { openChangeFeed } from '../redis/change-feed.js';
 import { IoredisPort } from '../redis/ioredis-port.js';
+import { probeKeyRules } from '../redis/key-rules.js';
 import { nodeSizes } from '../redis/keyspace.js';
 import { missingNotifyFlags, readNotifyFlags } from '../redis/notifications.js';
 import { sendsKeyEvents } from '../redis/notifications-probe.js';
@@ -76,7 +77,8 @@ export async function waitForQuiet(context: SwitchContext, side: 'source' | 'tar
 /** Notifications where every node sends them (by its setting, or seen); the change counter on the source (the target's own control keys
  * change all the time: the sync status, heartbeats, the switch lock); key counts otherwise. */
 async function methodFor(port: RedisPort, side: 'source' | 'target'): Promise<QuietMethod> {
-  if (port instanceof IoredisPort) {
+  // A server that wants script keys declared is ElastiCache Serverless: no notifications, and no CONFIG to ask.
+  if (port instanceof IoredisPort && (await probeKeyRules(port)) === 'by-node') {
     const nodes = await readNotifyFlags(port).catch(() => []);
     if (nodes.length > 0 && nodes.every((n) => n.flags !== undefined && missingNotifyFlags(n.flags) === ''))
       return 'notifications';

@@ -85,15 +85,29 @@ export async function runStep(
       const { fencedEpoch, finalEpoch } = report.move;
       report.epochs = step.kind === 'finish-fence' ? [finalEpoch] : [fencedEpoch, finalEpoch];
     } else {
-      const catchUp = leavesComplete(context, step) ? { keysCompared: 0, repaired: 0, passMs: 0 } : undefined;
-      if (catchUp) await catchUpFromComplete(context, step, catchUp);
+      const catchUp = leavesComplete(context, step)
+        ? { keysCompared: 0, repaired: 0, leftToSecondPass: 0, passMs: 0 }
+        : undefined;
+      if (catchUp) await catchUpFromComplete(context, step, catchUp, false);
       lock.assertHeld();
       const next = recordAt(step.to, record.epoch + 1, false, context.request.reason);
       await writeNext(context, next, record);
       report.epochs = [next.epoch];
       if (catchUp) {
-        await catchUpFromComplete(context, step, catchUp);
+        // Writes are mirrored to the source once each client routes by the new epoch: the second pass starts then
+        // (and runs even when a client is late: the source is better caught up, and the error says who was late).
+        const late = await waitForClients(
+          context,
+          next.epoch,
+          false,
+          Date.now() + context.options.clientsTimeoutMs,
+        ).then(
+          () => undefined,
+          (error: unknown) => error,
+        );
+        await catchUpFromComplete(context, step, catchUp, true);
         report.catchUp = catchUp;
+        if (late) throw late;
       }
       tell(
         context,

@@ -10,6 +10,8 @@ export class WritePause {
   readonly startedAt = Date.now();
   private readonly timer: NodeJS.Timeout;
   private lifted: Promise<void> | undefined;
+  /** Nodes that accepted a pause: only they are sent UNPAUSE (a server that refused the pause is asked nothing more). */
+  private readonly paused = new Set<string>();
 
   private constructor(
     private readonly port: RedisPort,
@@ -40,16 +42,19 @@ export class WritePause {
   private async pauseAll(): Promise<void> {
     // One node after another: a refusal from the first leaves nothing paused elsewhere.
     for (const node of this.port.nodes()) {
+      // A renewal must not follow the lift (its PAUSE would land after the UNPAUSE and hold writes a lease more).
+      if (this.lifted) return;
       const [reply] = await this.port.exec([cmd('CLIENT', ['PAUSE', this.leaseMs, 'WRITE'])], node);
       if (reply instanceof Error) throw reply;
+      this.paused.add(node);
     }
   }
 
-  /** Lifts the pause on every master (once; later calls wait for the same lift). */
+  /** Lifts the pause on every master that took it (once; later calls wait for the same lift). */
   lift(): Promise<void> {
     clearInterval(this.timer);
     this.lifted ??= Promise.all(
-      this.port.nodes().map((node) => this.port.exec([cmd('CLIENT', ['UNPAUSE'])], node).catch(() => [])),
+      [...this.paused].map((node) => this.port.exec([cmd('CLIENT', ['UNPAUSE'])], node).catch(() => [])),
     ).then(() => undefined);
     return this.lifted;
   }

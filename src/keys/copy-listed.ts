@@ -1,4 +1,5 @@
 import type { RedisPort } from '../redis/port.js';
+import { callGroups } from '../redis/routing.js';
 import type { BatchContext } from './batch-context.js';
 import { defaultKeyCopyOptions } from './options.js';
 import { throwIfFatal } from './outcome.js';
@@ -27,7 +28,7 @@ export function listedCopyContext(
 
 /**
  * Makes the target's copy of each named key equal to the source's as it is now (deleted where the source no longer
- * holds it): batches per source node, one after another. For short lists (repairs, keys held by a fence), not scans.
+ * holds it): batches per source node (or slot), one after another. For short lists (repairs, keys held by a fence), not scans.
  */
 export async function copyListedKeys(
   source: RedisPort,
@@ -38,14 +39,14 @@ export async function copyListedKeys(
   // Drains and catch-ups of a switch run beside client mirrors and sync.
   const context = listedCopyContext(source, target, 1000, true);
   const tally = new Tally();
-  const byNode = new Map<string, Buffer[]>();
-  for (const key of keys) {
-    const node = source.nodeOf(key);
-    byNode.set(node, [...(byNode.get(node) ?? []), key]);
-  }
-  for (const [node, group] of byNode) {
-    for (let i = 0; i < group.length; i += batch)
-      await copyStructBatch(context, node, group.slice(i, i + batch), tally);
+  // Per node, or per slot where the source wants each call's keys declared (a Serverless target, once primary).
+  for (const { node, indexes } of callGroups(source, keys, batch)) {
+    await copyStructBatch(
+      context,
+      node,
+      indexes.map((i) => keys[i]!),
+      tally,
+    );
   }
   return tally;
 }

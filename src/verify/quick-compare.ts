@@ -7,6 +7,7 @@ import {
   type Problem,
 } from '../keys/compare.js';
 import { expireAtOf } from '../redis/expiry.js';
+import { keyRulesOf } from '../redis/key-rules.js';
 import { asArray, asNumber, asText, type Command, type RedisPort, type Reply } from '../redis/port.js';
 import { callGroups } from '../redis/routing.js';
 import { execScripts, keysScriptCommand } from '../redis/script-runner.js';
@@ -54,9 +55,23 @@ interface BatchDigest {
  */
 export async function firstLook(sides: VerifySides, keys: Buffer[]): Promise<FirstLook> {
   const { source, target, options } = sides;
-  const groups = callGroups(target, keys).map(({ indexes }) => indexes.map((i) => keys[i]!));
+  // Groups as the target takes them, or by slot where the source wants each call's keys declared (a Serverless
+  // source: a rollback's catch-up), which suits any target too.
+  const sourceBySlot = keyRulesOf(source) === 'by-slot';
+  const groups = callGroups(sourceBySlot ? source : target, keys).map(({ indexes }) =>
+    indexes.map((i) => keys[i]!),
+  );
   // The source goes first: its types spare the target a TYPE call per key (the target's reads still prove them).
-  const onSource = (await runDigests(source, [digestCommand(source, groups, '', options)]))[0]!;
+  // One call over every group (one billed command), or one per slot, all in one round trip.
+  const onSource = sourceBySlot
+    ? joinDigests(
+        await runDigests(
+          source,
+          groups.map((group) => digestCommand(source, [group], '', options)),
+        ),
+        groups,
+      )
+    : (await runDigests(source, [digestCommand(source, groups, '', options)]))[0]!;
   let offset = 0;
   const onTarget = await runDigests(
     target,
@@ -188,6 +203,29 @@ async function runDigests(port: RedisPort, commands: Command[]): Promise<BatchDi
       fieldTtls: fieldExpiriesOf(asArray(fieldTtls)),
     };
   });
+}
+
+/** The answers of one call per group as the one answer of a call over all groups (indexes shifted by group). */
+function joinDigests(parts: BatchDigest[], groups: Buffer[][]): BatchDigest {
+  const joined: BatchDigest = {
+    expiries: [],
+    digests: [],
+    big: [],
+    unsupported: 0,
+    types: '',
+    fieldTtls: new Map(),
+  };
+  let offset = 0;
+  parts.forEach((part, g) => {
+    joined.expiries.push(...part.expiries);
+    joined.digests.push(...part.digests);
+    for (const entry of part.big) joined.big.push({ ...entry, index: entry.index + offset });
+    joined.unsupported += part.unsupported;
+    joined.types += part.types;
+    for (const [index, fields] of part.fieldTtls) joined.fieldTtls.set(index + offset, fields);
+    offset += groups[g]!.length;
+  });
+  return joined;
 }
 
 /** The script's {index, {field, expireAt…}…} as maps by 0-based index. */

@@ -2,6 +2,7 @@ import { listedCopyContext } from '../keys/copy-listed.js';
 import { copyStructBatch } from '../keys/struct-batch.js';
 import { Tally } from '../keys/tally.js';
 import { cmd } from '../redis/port.js';
+import { callGroups } from '../redis/routing.js';
 import type { Finding } from './compare-keys.js';
 import { compareKeys } from './compare-keys.js';
 import { existing } from './extras.js';
@@ -20,23 +21,13 @@ export async function repairFindings(
   const extras = findings.filter((f) => f.problem === 'extra');
   const copies = findings.filter((f) => f.problem !== 'extra');
   const context = listedCopyContext(source, target, sides.options.chunkSize);
-  const byNode = new Map<string, Finding[]>();
-  for (const finding of copies)
-    byNode.set(finding.sourceNode, [...(byNode.get(finding.sourceNode) ?? []), finding]);
   const remaining: Finding[] = [];
-  for (const [node, group] of byNode) {
-    await copyStructBatch(
-      context,
-      node,
-      group.map((f) => f.key),
-      new Tally(),
-    );
-    const after = await compareKeys(
-      sides,
-      node,
-      group.map((f) => f.key),
-      signal,
-    );
+  // Per source node, or per slot where the source wants each call's keys declared (a Serverless source).
+  const keys = copies.map((f) => f.key);
+  for (const { node, indexes } of callGroups(source, keys)) {
+    const group = indexes.map((i) => keys[i]!);
+    await copyStructBatch(context, node, group, new Tally());
+    const after = await compareKeys(sides, node, group, signal);
     remaining.push(...after.findings);
   }
   if (extras.length > 0) {

@@ -1,4 +1,5 @@
 import { scanPages } from '../keys/scanner.js';
+import { keyRulesOf } from '../redis/key-rules.js';
 import { asArray, cmd, type RedisPort } from '../redis/port.js';
 import { execScripts, scriptCommand } from '../redis/script-runner.js';
 import { isReserved } from '../redis/slot.js';
@@ -88,12 +89,16 @@ async function randomKeys(source: RedisPort, node: string, count: number): Promi
   const keys: Buffer[] = [];
   for (let left = count; left > 0; left -= drawsPerCall) {
     const n = Math.min(left, drawsPerCall);
-    const [reply] = await execScripts(
-      source,
-      [scriptCommand(randomKeysScript, undefined, [n])],
-      [randomKeysScript],
-      node,
-    );
+    // A keyless script is refused where keys must be declared (a Serverless source: a rollback's verify).
+    const [reply] =
+      keyRulesOf(source) === 'by-slot'
+        ? [new Error('keyless scripts refused')]
+        : await execScripts(
+            source,
+            [scriptCommand(randomKeysScript, undefined, [n])],
+            [randomKeysScript],
+            node,
+          );
     const drawn =
       reply instanceof Error
         ? await source.exec(

@@ -53,8 +53,9 @@ export async function verifyKeys(
   const commandsBefore = source.stats.commands;
   // A server compared with itself always "equals": a mistyped --target must not look like a proven copy.
   await refuseSameServer(source, target);
-  // Once, before any script call: how the target takes a call's keys (ElastiCache Serverless wants them declared).
-  await probeKeyRules(target);
+  // Once, before any script call: how each end takes a call's keys (ElastiCache Serverless wants them declared; it
+  // is the source of a verify when a rollback catches the old source up from it).
+  await Promise.all([probeKeyRules(target), probeKeyRules(source)]);
   const sides: VerifySides = { source, target, options };
   const signal = run.signal;
   const [{ counts: sourceCounts, sizes: sourceSizes }, { counts: targetCounts }] = await Promise.all([

@@ -1,5 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { SwitchReport } from '../../src/cutover/report.js';
 
 const bin = fileURLToPath(new URL('../../bin/migrate', import.meta.url));
 
@@ -63,3 +67,43 @@ export const runCli = (args: string[], env: NodeJS.ProcessEnv = {}): Promise<Cli
 
 /** True when text looks like a stack trace (errors must be one line unless --debug). */
 export const hasStackTrace = (text: string): boolean => /\n\s+at .+\(.+:\d+:\d+\)/.test(text);
+
+/**
+ * `migrate cutover|rollback` with `--json`, as an operator runs it: the parsed report. Any exit but 0 throws with the
+ * command's stderr (the gate that failed, or the error), so a test fails saying why.
+ */
+export async function migrateSwitch(
+  command: 'cutover' | 'rollback',
+  ends: readonly string[],
+  ...flags: string[]
+): Promise<SwitchReport> {
+  const result = await runCli([command, ...ends, '--json', ...flags]);
+  if (result.code !== 0) {
+    throw new Error(
+      `migrate ${command} ${flags.join(' ')} exited ${result.code}: ${result.stderr.slice(-3000)}`,
+    );
+  }
+  return JSON.parse(result.stdout) as SwitchReport;
+}
+
+/** `migrate sync` in its own process, once it streams; stop() ends it with SIGINT (it drains first). */
+export async function startSyncCli(
+  ends: readonly string[],
+  ...flags: string[]
+): Promise<{ process: CliProcess; stop(): Promise<CliResult> }> {
+  const stateDir = mkdtempSync(join(tmpdir(), 'migrate-sync-cli-'));
+  const sync = startCli(['sync', ...ends, '--state-dir', stateDir, '--json', ...flags]);
+  await Promise.race([
+    sync.waitFor(/"stage":"streaming"/, 30_000),
+    sync.done.then((r) => {
+      throw new Error(`migrate sync exited ${r.code} before streaming: ${r.stderr.slice(-2000)}`);
+    }),
+  ]);
+  return {
+    process: sync,
+    async stop() {
+      if (sync.child.exitCode === null) sync.child.kill('SIGINT');
+      return sync.done;
+    },
+  };
+}

@@ -24,6 +24,12 @@ const restricted = new Set([
   ...['SYNC', 'PSYNC', 'KEYS', 'MODULE'],
 ]);
 
+/**
+ * Subcommands refused where the command itself is allowed: Serverless pauses no one's connections (CLIENT PAUSE is
+ * not among its supported CLIENT subcommands). Undocumented text: the engine's own reply to an unknown subcommand.
+ */
+const restrictedSubcommands = new Map([['CLIENT', new Set(['PAUSE', 'UNPAUSE'])]]);
+
 /** Script commands: each carries numkeys after its script, SHA or function name. */
 const scripts = new Set(['EVAL', 'EVALSHA', 'EVAL_RO', 'EVALSHA_RO', 'FCALL', 'FCALL_RO']);
 
@@ -37,6 +43,13 @@ export function refusalOf(request: RequestHead): Refusal | undefined {
   }
   const { name, args } = request;
   if (restricted.has(name)) return { kind: 'restricted-command', message: unknownCommand(name, args) };
+  const subcommand = args[0]?.toString('latin1').toUpperCase() ?? '';
+  if (restrictedSubcommands.get(name)?.has(subcommand)) {
+    return {
+      kind: 'restricted-command',
+      message: `ERR unknown subcommand '${subcommand.toLowerCase()}'. Try ${name} HELP.`,
+    };
+  }
   if (scripts.has(name) && Number(args[1]?.toString('latin1')) === 0) {
     // AWS's documented text for EVAL; FCALL with no keys is assumed to be refused the same way.
     return { kind: 'keyless-script', message: 'ERR Lua scripts without any input keys are not supported.' };
