@@ -63,7 +63,8 @@ export const bench: BenchSection = async ({ source, target, keys }: BenchContext
     await new Promise((r) => setTimeout(r, 2000));
     process.stderr.write('cutover --window --fence under a live writer… ');
     const cutover = await migrateJson(
-      ['cutover', ...ends, '--window', '--fence', '--verify', 'sample', '--json'],
+      // The stand-in application stops at the pause instead of moving: no hold after the switch (the freeze is measured).
+      ['cutover', ...ends, '--window', '--fence', '--fence-hold', '0', '--verify', 'sample', '--json'],
       {
         pattern: /writes to the source paused/,
         act: () => void app.stop(),

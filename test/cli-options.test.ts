@@ -5,9 +5,11 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { buildProgram } from '../src/cli.js';
 import { type CopyFlags, copyOptions } from '../src/commands/copy.js';
 import { CommandEnded, exitCodeOf } from '../src/commands/exit.js';
+import { type SwitchFlags, switchOptions, switchRequest } from '../src/commands/switch-run.js';
 import { type SyncFlags, syncOptions } from '../src/commands/sync.js';
 import { type VerifyFlags, verifyOptions } from '../src/commands/verify.js';
 import { defaultCopyOptions, writePolicy } from '../src/copy/options.js';
+import { defaultSwitchOptions } from '../src/cutover/options.js';
 import { ExitCode, MigrateError } from '../src/errors.js';
 import { sourceRate, upstashDefaultRate } from '../src/redis/rate-limit.js';
 import { defaultSyncOptions } from '../src/sync/options.js';
@@ -238,4 +240,26 @@ describe('migrate --version and --help (the built CLI)', () => {
       }
     },
   );
+});
+
+describe('migrate cutover / rollback: argv → SwitchOptions and request', () => {
+  const parsed = async (name: 'cutover' | 'rollback', ...argv: string[]) => {
+    const flags = await flagsOf<SwitchFlags>(name, argv);
+    return { options: switchOptions(flags), request: () => switchRequest(flags, name) };
+  };
+
+  it('holds a fenced switch’s pause 30 s by default, --fence-hold seconds when given', async () => {
+    expect((await parsed('cutover', '--window', '--fence')).options.fenceHoldMs).toBe(
+      defaultSwitchOptions.fenceHoldMs,
+    );
+    expect(defaultSwitchOptions.fenceHoldMs).toBe(30_000);
+    const held = await parsed('rollback', '--window', '--fence', '--fence-hold', '0');
+    expect(held.options.fenceHoldMs).toBe(0);
+    expect(held.request()).toMatchObject({ window: true, fence: true });
+  });
+
+  it('refuses --fence-hold without --fence (exit 2)', async () => {
+    const { request } = await parsed('cutover', '--window', '--fence-hold', '5');
+    expect(request).toThrow(expect.objectContaining({ ...usage, message: '--fence-hold needs --fence' }));
+  });
 });

@@ -126,7 +126,16 @@ describe('a window cutover killed during its CLIENT PAUSE', () => {
     await source.client().set('k', 'v');
     const sync = await runSync(source.url, target.url);
     try {
-      const ends = ['--source', source.url, '--target', target.url, '--window', '--fence'];
+      const ends = [
+        '--source',
+        source.url,
+        '--target',
+        target.url,
+        '--window',
+        '--fence',
+        '--fence-hold',
+        '1',
+      ];
       const run = startCli(['cutover', ...ends]);
       await run.waitFor(/writes to the source paused/);
       run.child.kill('SIGKILL');

@@ -6,6 +6,7 @@
  * pauses the old primary's writes with CLIENT PAUSE where allowed (the source for a cutover, the target for a
  * rollback) and is refused clearly (exit 2) where not (and onto Serverless rules: test/cutover-serverless.test.ts).
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readStageRecord } from '../src/control/stage-record.js';
 import { openEndpoint } from '../src/redis/connect.js';
@@ -136,38 +137,49 @@ describe('migrate cutover --window and rollback --window', () => {
 });
 
 describe('migrate cutover --window --fence', () => {
-  it('pauses the source’s writes with CLIENT PAUSE, switches, and lifts the pause', async () => {
+  it('pauses the source’s writes with CLIENT PAUSE, switches, holds the pause until the application moved, and lifts it', async () => {
     const source = await startRedis({ args: notifyArgs });
     const target = await startRedis();
     await seed(source);
     const sync = await runSync(source.url, target.url);
     const sourceClient = source.client();
+    const targetClient = target.client();
     try {
+      // The application never stops writing: the pause holds its writes, and it moves once told where to.
       const writer = startWriter(sourceClient, 'w:');
-      const cutover = startCli(args('cutover', source, target, '--fence'));
+      const cutover = startCli(args('cutover', source, target, '--fence', '--fence-hold', '20'));
       await cutover.waitFor(/writes to the source paused/);
-      const beforePause = writer.acknowledged;
+      await cutover.waitFor(/point the application at .*stay paused until it has left/);
+      const atSwitch = writer.acknowledged;
+      await sleep(500); // reconfiguring the application takes a moment
+      writer.moveTo(targetClient);
       const result = await cutover.done;
       expect(result.code, result.stderr).toBe(0);
+      expect(result.stderr).toMatch(/writes to the source resumed \(the application left it\)/);
       const step = (JSON.parse(result.stdout) as WindowJson).steps[0]!;
-      expect(step.window).toMatchObject({ stoppedBy: 'client-pause', verify: { ok: true } });
+      expect(step.window).toMatchObject({
+        stoppedBy: 'client-pause',
+        verify: { ok: true },
+        hold: { connectionsLeft: 0 },
+      });
       expect(step.window!.freezeMs).toBeGreaterThan(0);
-      // Every write acknowledged before the pause is on the target.
-      const targetClient = target.client();
-      for (const i of [0, beforePause - 1]) expect(await targetClient.get(`w:${i}`)).toBe(String(i));
-      targetClient.disconnect();
+      await waitFor('writes on the target', () => writer.acknowledged > atSwitch + 20);
+      const acknowledged = await writer.stop();
+      // Every acknowledged write is on the target: none ran on the source after the switch (the held ones never ran).
+      const held = await targetClient.mget(Array.from({ length: acknowledged }, (_, i) => `w:${i}`));
+      expect(held).toEqual(Array.from({ length: acknowledged }, (_, i) => String(i)));
       // The pause is lifted (a pause left in place would hold this write for seconds).
       const probe = source.client({ commandTimeout: 2000 });
       await expect(probe.set('after', '1')).resolves.toBe('OK');
       probe.disconnect();
-      await writer.stop();
     } finally {
       await sync.stop();
       sourceClient.disconnect();
+      targetClient.disconnect();
     }
   }, 60_000);
 
-  it('rollback --window --fence pauses the target’s writes during the freeze, lifts the pause, and loses nothing', async () => {
+  it('rollback --window --fence pauses the target’s writes during the freeze, holds them until the application moved back, and loses nothing', async () => {
     const source = await startRedis({ args: notifyArgs });
     const target = await startRedis(); // no notifications: the source catches up by copies, under the pause
     await seed(source);
@@ -179,33 +191,38 @@ describe('migrate cutover --window --fence', () => {
       // The application writes to the target, and never stops: the rollback's pause is what holds its writes.
       const writer = startWriter(targetClient, 't:');
       await waitFor('target writes', () => writer.acknowledged > 50);
-      const rollback = startCli(args('rollback', source, target, '--fence'));
+      const rollback = startCli(args('rollback', source, target, '--fence', '--fence-hold', '20'));
       await rollback.waitFor(/writes to the target paused/);
-      const beforePause = writer.acknowledged;
+      await rollback.waitFor(/point the application at .*stay paused until it has left/);
+      // The application moves back to the source: what the pause held on the target never runs there.
+      await sleep(500); // reconfiguring the application takes a moment
+      writer.moveTo(source.client());
       const result = await rollback.done;
       expect(result.code, result.stderr).toBe(0);
-      expect(result.stderr).toMatch(/writes to the target resumed/);
+      expect(result.stderr).toMatch(/writes to the target resumed \(the application left it\)/);
       const report = JSON.parse(result.stdout) as WindowJson;
       expect(report.new).toMatchObject({ stage: 'source', fenced: false });
       const step = report.steps[0]!;
       expect(step.move?.drain.by).toBe('copy');
       // The final verify of the source against the target was clean while the writer kept going: the pause held
       // every write from the drain to the switch.
-      expect(step.window).toMatchObject({ stoppedBy: 'client-pause', verify: { ok: true } });
+      expect(step.window).toMatchObject({
+        stoppedBy: 'client-pause',
+        verify: { ok: true },
+        hold: { connectionsLeft: 0 },
+      });
       expect(step.window!.freezeMs).toBeGreaterThan(0);
-      // Nothing lost: the source holds every write acknowledged before the pause, and a state the target held at
-      // one instant (its counter equals the writes it counts).
-      const count = Number(await sourceClient.get('t:count'));
-      expect(count).toBeGreaterThanOrEqual(beforePause);
-      const held = await sourceClient.mget(Array.from({ length: count }, (_, i) => `t:${i}`));
-      expect(held).toEqual(Array.from({ length: count }, (_, i) => String(i)));
-      // The pause is lifted: the writer goes on, and a write with a 2 s timeout passes.
+      const afterSwitch = writer.acknowledged;
+      await waitFor('the writer going on', () => writer.acknowledged > afterSwitch + 20);
+      const acknowledged = await writer.stop();
+      // Nothing lost: the source holds every acknowledged write, made on the target before the pause or on the
+      // source after the move.
+      const held = await sourceClient.mget(Array.from({ length: acknowledged }, (_, i) => `t:${i}`));
+      expect(held).toEqual(Array.from({ length: acknowledged }, (_, i) => String(i)));
+      // The pause is lifted: a write with a 2 s timeout passes.
       const probe = target.client({ commandTimeout: 2000 });
       await expect(probe.set('after', '1')).resolves.toBe('OK');
       probe.disconnect();
-      const afterSwitch = writer.acknowledged;
-      await waitFor('the writer going on', () => writer.acknowledged > afterSwitch + 5);
-      await writer.stop();
     } finally {
       await sync.stop();
       sourceClient.disconnect();

@@ -11,7 +11,7 @@ import {
   type SwitchRequest,
   type VerifyChoice,
 } from '../cutover/index.js';
-import { ExitCode } from '../errors.js';
+import { ExitCode, usageError } from '../errors.js';
 import { renderSwitchSummary } from '../ui/switch-summary.js';
 import type { EndpointFlags } from './endpoints.js';
 import { openBoth } from './endpoints.js';
@@ -24,6 +24,7 @@ export interface SwitchFlags extends EndpointFlags, GlobalFlags {
   percent?: number;
   window?: boolean;
   fence?: boolean;
+  fenceHold?: number;
   maxLag?: number;
   verify?: VerifyChoice;
   wait?: number;
@@ -37,6 +38,7 @@ export const parseStage = oneOf('--to', stages);
 export const parsePercent = wholeNumber('--percent', 1, 100);
 export const parseSeconds = wholeNumber('--wait', 0, 86_400);
 export const parseVerify = oneOf('--verify', ['sample', 'full', 'none'] as const);
+export const parseFenceHold = wholeNumber('--fence-hold', 0, 3600);
 export const parseQuietFor = wholeNumber('--quiet-for', 0, 3_600_000);
 
 /** The flags cutover and rollback share, declared once (each command adds its own before these). */
@@ -45,6 +47,11 @@ export function addSharedSwitchFlags(command: Command, writesLeave: 'source' | '
     .option(
       '--fence',
       `with --window: pause the ${writesLeave}’s writes with CLIENT PAUSE instead of waiting for quiet`,
+    )
+    .option(
+      '--fence-hold <seconds>',
+      'with --fence: after the switch, keep the writes paused until the application has left (default 30)',
+      parseFenceHold,
     )
     .option(
       '--quiet-for <ms>',
@@ -68,6 +75,7 @@ export function switchOptions(flags: SwitchFlags): SwitchOptions {
     verify: flags.verify ?? d.verify,
     waitMs: (flags.wait ?? 0) * 1000,
     quietForMs: flags.quietFor ?? d.quietForMs,
+    fenceHoldMs: flags.fenceHold === undefined ? d.fenceHoldMs : flags.fenceHold * 1000,
     dryRun: flags.dryRun === true,
     force: flags.force === true,
   };
@@ -83,6 +91,8 @@ export function switchRequest(flags: SwitchFlags, direction: SwitchRequest['dire
     reason: flags.reason ?? '',
   };
   checkRequest(request);
+  if (flags.fenceHold !== undefined && !request.fence)
+    throw usageError('--fence-hold needs --fence', 'the hold keeps a fenced switch’s pause after the switch');
   return request;
 }
 

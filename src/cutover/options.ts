@@ -18,6 +18,11 @@ export interface SwitchOptions {
   quietTimeoutMs: number;
   /** Longest a fenced switch may hold writes before it is undone (clients fail held writes after 10 s). @default 10000 */
   fenceTimeoutMs: number;
+  /**
+   * After a fenced switch, how long the old primary's writes stay paused for the application to leave it (writes held
+   * by the pause would run there once it lifts). @default 30000
+   */
+  fenceHoldMs: number;
   /** How long a CLIENT PAUSE lasts unless renewed: what a killed run leaves at most. @default 5000 */
   pauseLeaseMs: number;
   /** Between steps of one rollback, how long live clients get to reach the new epoch. @default 10000 */
@@ -41,6 +46,7 @@ export const defaultSwitchOptions: SwitchOptions = {
   quietForMs: 3000,
   quietTimeoutMs: 120_000,
   fenceTimeoutMs: 10_000,
+  fenceHoldMs: 30_000,
   pauseLeaseMs: 5000,
   clientsTimeoutMs: 10_000,
   maxShadowMismatchRate: 0.001,

@@ -77,9 +77,22 @@ export async function runWindow(
             // The paused side takes no write: the record goes to the other side first, the rest once writes resume.
             await writeSide(freshPort, next);
             await freshPort.exec([cmd('PUBLISH', [stageChannel, String(next.epoch)])]);
-            await pause.lift();
             frozenUntil = Date.now();
-            tell(context, 'pause', `writes to the ${old} resumed`);
+            tell(
+              context,
+              'switch',
+              `point the application at ${freshPort.label}: writes to the ${old} stay paused until it has left (at most ${Math.round(options.fenceHoldMs / 1000)} s)`,
+            );
+            report.hold = await pause.holdForApplication(options.fenceHoldMs, options.pollMs * 4);
+            await pause.lift();
+            const { connectionsLeft } = report.hold;
+            tell(
+              context,
+              'pause',
+              connectionsLeft === 0
+                ? `writes to the ${old} resumed (the application left it)`
+                : `writes to the ${old} resumed with ${connectionsLeft} application connection(s) still on it: their writes land there, not on the ${otherSide(old)}`,
+            );
           }
           await writeNext(context, next, fenced);
           frozenUntil ||= Date.now();

@@ -2,9 +2,24 @@
  * `--fence`: the old primary's writes paused by the server itself (CLIENT PAUSE <ms> WRITE on every master). The
  * pause is a lease, renewed while the switch runs, so a killed run leaves it at most `leaseMs`; every way out
  * lifts it (CLIENT UNPAUSE). Reads, and read-only scripts, go on during the pause.
+ *
+ * After the switch the pause is held until the application has left the old primary (`holdForApplication`): writes
+ * it sent meanwhile are held by the server, and would run on the old primary once the pause lifts, acknowledged
+ * to the application but never carried to the new one. An application that reconnects elsewhere closes its old
+ * connections, and what they held is never run (nor acknowledged).
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ExitCode, MigrateError, messageOf } from '../errors.js';
-import { cmd, type RedisPort } from '../redis/port.js';
+import { toolConnectionName } from '../redis/connect.js';
+import { asText, cmd, type RedisPort } from '../redis/port.js';
+
+/** What holding the pause for the application found. */
+export interface ApplicationHold {
+  /** From the switch to the lift. */
+  heldMs: number;
+  /** Connections other than this tool's still on the old primary when the hold ended (0: the application left). */
+  connectionsLeft: number;
+}
 
 export class WritePause {
   readonly startedAt = Date.now();
@@ -48,6 +63,33 @@ export class WritePause {
       if (reply instanceof Error) throw reply;
       this.paused.add(node);
     }
+  }
+
+  /**
+   * Keeps the pause until no connection but this tool's is left on a paused node (the application moved), or until
+   * `holdMs` has passed; returns how long it held and how many connections were left.
+   */
+  async holdForApplication(holdMs: number, pollMs: number): Promise<ApplicationHold> {
+    const started = Date.now();
+    let left = await this.applicationConnections();
+    while (left > 0 && Date.now() - started < holdMs) {
+      await sleep(pollMs);
+      left = await this.applicationConnections();
+    }
+    return { heldMs: Date.now() - started, connectionsLeft: left };
+  }
+
+  /** Normal connections on the paused nodes not named as this tool's (unreadable: counted as one). */
+  private async applicationConnections(): Promise<number> {
+    let count = 0;
+    for (const node of this.paused) {
+      const [reply] = await this.port.exec([cmd('CLIENT', ['LIST', 'TYPE', 'normal'])], node);
+      if (reply instanceof Error) return 1;
+      count += asText(reply)
+        .split('\n')
+        .filter((line) => line.startsWith('id=') && !line.includes(` name=${toolConnectionName} `)).length;
+    }
+    return count;
   }
 
   /** Lifts the pause on every master that took it (once; later calls wait for the same lift). */

@@ -59,6 +59,9 @@ export async function openEndpoint(options: EndpointOptions): Promise<RedisPort>
   return new IoredisPort(cluster, address.label, upstash, options.reconnect);
 }
 
+/** The name every connection of this tool gives itself (CLIENT SETNAME; a server that refuses it is not asked again). */
+export const toolConnectionName = 'migrate';
+
 function ioredisOptions(address: EndpointAddress, options: EndpointOptions): RedisOptions {
   const redisOptions: RedisOptions = {
     host: address.host,
@@ -68,6 +71,8 @@ function ioredisOptions(address: EndpointAddress, options: EndpointOptions): Red
     connectTimeout: options.connectTimeoutMs ?? 10_000,
     maxRetriesPerRequest: 3,
     enableAutoPipelining: false,
+    // Named, so a fenced switch can tell the application's connections from the tool's (src/cutover/write-pause.ts).
+    connectionName: toolConnectionName,
     // Our commands are re-copies and reads: one cut off by a lost connection fails (ioredis-port.ts runPipeline) and
     // its batch's retry decides, never a blind resend after the reconnect that could land after a newer copy.
     autoResendUnfulfilledCommands: false,

@@ -49,6 +49,15 @@ function renderStep(step: StepReport): string[] {
         ? 'paused by CLIENT PAUSE'
         : `quiet after ${formatDuration(w.quietWaitMs ?? 0)}, seen by ${w.quietBy}`;
     rows.push(['write freeze', `${formatDuration(w.freezeMs)} (writes ${stopped})`]);
+    if (w.hold)
+      rows.push([
+        'fence held',
+        w.hold.connectionsLeft === 0
+          ? `${formatDuration(w.hold.heldMs)} after the switch, until the application left`
+          : chalk.yellow(
+              `${formatDuration(w.hold.heldMs)} after the switch; ${w.hold.connectionsLeft} application connection(s) still on the old primary`,
+            ),
+      ]);
     rows.push([
       'final verify',
       w.verify

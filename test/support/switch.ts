@@ -173,16 +173,32 @@ export function startWriter(client: Redis | Cluster, prefix: string) {
   let stopped = false;
   let acknowledged = 0;
   let lastAckAt = 0;
+  let current = client;
   const done = (async () => {
-    for (let i = 0; !stopped; i++) {
-      await client.set(`${prefix}${i}`, String(i));
-      await client.incr(`${prefix}count`);
-      acknowledged = i + 1;
+    for (let i = 0; !stopped; ) {
+      const using = current;
+      try {
+        await using.set(`${prefix}${i}`, String(i));
+        await using.incr(`${prefix}count`);
+      } catch (error) {
+        if (using !== current) continue; // moved meanwhile: not acknowledged, so written again on the new primary
+        throw error;
+      }
+      acknowledged = ++i;
       lastAckAt = Date.now();
       await sleep(3);
     }
   })();
   return {
+    /**
+     * The application moves to another server (as one switched by configuration does): its connection to the old
+     * one closes, failing what it had not acknowledged, and every write from then on goes to `next`.
+     */
+    moveTo(next: Redis | Cluster): void {
+      const old = current;
+      current = next;
+      old.disconnect();
+    },
     get acknowledged() {
       return acknowledged;
     },
