@@ -9,9 +9,7 @@ import { readFileSync } from 'node:fs';
 import { Cluster, type Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createMigratingClient } from '../src/client/index.js';
-import { readStageRecord } from '../src/control/stage-record.js';
 import type { SwitchReport } from '../src/cutover/report.js';
-import { openEndpoint } from '../src/redis/connect.js';
 import { keylessProbeScript } from '../src/redis/key-rules.js';
 import { migrateSwitch, startCli, startSyncCli } from './support/cli.js';
 import {
@@ -20,7 +18,7 @@ import {
   startServerlessEndpoint,
 } from './support/serverless-endpoint.js';
 import { startRedis, stopAll, type TestServer } from './support/servers.js';
-import { startWriter, userKeyDigests } from './support/switch.js';
+import { stageRecordOf, startWriter, userKeyDigests, windowSwitch } from './support/switch.js';
 import { notifyArgs, waitFor } from './support/sync.js';
 import { openssl } from './support/tls-certs.js';
 
@@ -59,32 +57,14 @@ const appCluster = (endpoint: ServerlessEndpoint): Cluster => {
   });
 };
 
-async function stageOf(source: TestServer, endpoint: ServerlessEndpoint) {
-  const ports = {
-    source: await openEndpoint({ role: 'source', url: source.url }),
-    target: await openEndpoint({ role: 'target', url: endpoint.url, tlsCaFile: endpoint.ca }),
-  };
-  try {
-    const reading = await readStageRecord(ports);
-    return { ...reading.record, agree: reading.agree };
-  } finally {
-    await Promise.all([ports.source.close(), ports.target.close()]);
-  }
-}
-
-/** A window switch whose writer stops when the command says so: the report and how many writes were made. */
-async function windowSwitch(
-  command: 'cutover' | 'rollback',
-  ends: string[],
-  writer: { stop(): Promise<number> },
-) {
-  const run = startCli([command, ...ends, '--window', '--quiet-for', '800', '--json']);
-  await run.waitFor(/stop the application's writes/);
-  const written = await writer.stop();
-  const result = await run.done;
-  expect(result.code, result.stderr).toBe(0);
-  return { report: JSON.parse(result.stdout) as SwitchReport, written };
-}
+const windowArgs = (command: 'cutover' | 'rollback', ends: string[]) => [
+  command,
+  ...ends,
+  '--window',
+  '--quiet-for',
+  '800',
+  '--json',
+];
 
 describe.runIf(openssl !== undefined)(
   `cutover onto ElastiCache Serverless rules (backend: ${engine})`,
@@ -96,7 +76,10 @@ describe.runIf(openssl !== undefined)(
       const backend = endpoint.backend.client();
       const app = appCluster(endpoint);
       try {
-        const cutover = await windowSwitch('cutover', ends, startWriter(sourceClient, 'w:'));
+        const cutover = await windowSwitch<SwitchReport>(
+          windowArgs('cutover', ends),
+          startWriter(sourceClient, 'w:'),
+        );
         expect(cutover.report.new).toMatchObject({ stage: 'rampdown', fenced: false });
         expect(cutover.report.steps[0]!.window).toMatchObject({ stoppedBy: 'quiet', verify: { ok: true } });
         expect(await backend.get('w:count')).toBe(String(cutover.written));
@@ -117,7 +100,7 @@ describe.runIf(openssl !== undefined)(
         expect(fenced.stderr).toMatch(
           /→ stop the application’s writes yourself and run the window without --fence/,
         );
-        expect(await stageOf(source, endpoint)).toMatchObject({
+        expect(await stageRecordOf(source.url, endpoint)).toMatchObject({
           stage: 'rampdown',
           fenced: false,
           agree: true,
@@ -125,7 +108,7 @@ describe.runIf(openssl !== undefined)(
         expect(ruleBreaks(endpoint).map((r) => `${r.command} ${r.args[0]}`)).toEqual(['CLIENT PAUSE']);
 
         endpoint.resetCounts();
-        const back = await windowSwitch('rollback', ends, targetWriter);
+        const back = await windowSwitch<SwitchReport>(windowArgs('rollback', ends), targetWriter);
         expect(back.report.new).toMatchObject({ stage: 'source', fenced: false });
         // No notifications on the target: no reverse feed, the rollback caught the source up itself.
         expect(back.report.steps[0]!.move?.drain.by).toBe('copy');
@@ -133,7 +116,7 @@ describe.runIf(openssl !== undefined)(
         expect(back.written).toBeGreaterThan(50);
         expect(await sourceClient.get('t:count')).toBe(String(back.written));
         expect(await userKeyDigests(sourceClient)).toEqual(await userKeyDigests(backend));
-        expect(await stageOf(source, endpoint)).toMatchObject({ stage: 'source', agree: true });
+        expect(await stageRecordOf(source.url, endpoint)).toMatchObject({ stage: 'source', agree: true });
         const stopped = await sync.stop();
         expect(stopped.code, stopped.stderr).toBe(0);
         expect(ruleBreaks(endpoint)).toEqual([]);

@@ -8,11 +8,16 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readStageRecord } from '../src/control/stage-record.js';
-import { openEndpoint } from '../src/redis/connect.js';
 import { startCli } from './support/cli.js';
 import { startCluster, startRedis, stopAll, type TestCluster, type TestServer } from './support/servers.js';
-import { runSync, startWriter, userKeyDigests } from './support/switch.js';
+import {
+  expectAcknowledgedOn,
+  runSync,
+  stageRecordOf,
+  startWriter,
+  userKeyDigests,
+  windowSwitch,
+} from './support/switch.js';
 import { notifyArgs, waitFor } from './support/sync.js';
 
 afterAll(stopAll);
@@ -49,34 +54,6 @@ async function seed(server: TestServer) {
   client.disconnect();
 }
 
-async function recordOf(source: TestServer, target: { url: string }) {
-  const ports = {
-    source: await openEndpoint({ role: 'source', url: source.url }),
-    target: await openEndpoint({ role: 'target', url: target.url }),
-  };
-  try {
-    const reading = await readStageRecord(ports);
-    return { ...reading.record, agree: reading.agree };
-  } finally {
-    await Promise.all([ports.source.close(), ports.target.close()]);
-  }
-}
-
-/** A window switch whose writer stops when the command says so; the report, and how many writes were made. */
-async function windowSwitch(
-  command: 'cutover' | 'rollback',
-  source: TestServer,
-  target: { url: string },
-  writer: { stop(): Promise<number> },
-) {
-  const run = startCli(args(command, source, target));
-  await run.waitFor(/stop the application's writes/);
-  const written = await writer.stop();
-  const result = await run.done;
-  expect(result.code, result.stderr).toBe(0);
-  return { report: JSON.parse(result.stdout) as WindowJson, written, stderr: result.stderr };
-}
-
 /** Window cutover under a writer that stops when told; then writes on the target; then a window rollback. */
 async function cutoverThenBack(source: TestServer, target: TestServer | TestCluster, reverseFeed: boolean) {
   await seed(source);
@@ -84,7 +61,10 @@ async function cutoverThenBack(source: TestServer, target: TestServer | TestClus
   const sourceClient = source.client();
   const targetClient = target.client();
   try {
-    const switched = await windowSwitch('cutover', source, target, startWriter(sourceClient, 'w:'));
+    const switched = await windowSwitch<WindowJson>(
+      args('cutover', source, target),
+      startWriter(sourceClient, 'w:'),
+    );
     const { report, written } = switched;
     expect(report.new).toMatchObject({ stage: 'rampdown', fenced: false });
     expect(report.pointApplicationAt).toBeDefined();
@@ -97,24 +77,22 @@ async function cutoverThenBack(source: TestServer, target: TestServer | TestClus
     expect(written).toBeGreaterThan(10);
     expect(await targetClient.get('w:count')).toBe(String(written));
     expect(await userKeyDigests(targetClient)).toEqual(await userKeyDigests(sourceClient));
-    expect(await recordOf(source, target)).toMatchObject({ stage: 'rampdown', agree: true });
+    expect(await stageRecordOf(source.url, target)).toMatchObject({ stage: 'rampdown', agree: true });
     await waitFor('the sync to follow', () => sync.statuses.at(-1)?.direction === 'target-to-source');
     expect(sync.statuses.at(-1)?.feeds?.target).toBe(reverseFeed);
 
     // The application now writes to the target; then it goes back.
     const targetWriter = startWriter(targetClient, 't:');
     await waitFor('target writes', () => targetWriter.acknowledged > 50);
-    const { report: backReport, written: onTarget } = await windowSwitch(
-      'rollback',
-      source,
-      target,
+    const { report: backReport, written: onTarget } = await windowSwitch<WindowJson>(
+      args('rollback', source, target),
       targetWriter,
     );
     expect(backReport.new).toMatchObject({ stage: 'source', fenced: false });
     expect(backReport.steps[0]!.move?.drain.by).toBe(reverseFeed ? 'sync' : 'copy');
     expect(await sourceClient.get('t:count')).toBe(String(onTarget));
     expect(await userKeyDigests(sourceClient)).toEqual(await userKeyDigests(targetClient));
-    expect(await recordOf(source, target)).toMatchObject({ stage: 'source', agree: true });
+    expect(await stageRecordOf(source.url, target)).toMatchObject({ stage: 'source', agree: true });
   } finally {
     await sync.stop();
     sourceClient.disconnect();
@@ -166,8 +144,7 @@ describe('migrate cutover --window --fence', () => {
       await waitFor('writes on the target', () => writer.acknowledged > atSwitch + 20);
       const acknowledged = await writer.stop();
       // Every acknowledged write is on the target: none ran on the source after the switch (the held ones never ran).
-      const held = await targetClient.mget(Array.from({ length: acknowledged }, (_, i) => `w:${i}`));
-      expect(held).toEqual(Array.from({ length: acknowledged }, (_, i) => String(i)));
+      await expectAcknowledgedOn(targetClient, 'w:', acknowledged);
       // The pause is lifted (a pause left in place would hold this write for seconds).
       const probe = source.client({ commandTimeout: 2000 });
       await expect(probe.set('after', '1')).resolves.toBe('OK');
@@ -187,7 +164,7 @@ describe('migrate cutover --window --fence', () => {
     const sourceClient = source.client();
     const targetClient = target.client();
     try {
-      await windowSwitch('cutover', source, target, startWriter(sourceClient, 'w:'));
+      await windowSwitch<WindowJson>(args('cutover', source, target), startWriter(sourceClient, 'w:'));
       // The application writes to the target, and never stops: the rollback's pause is what holds its writes.
       const writer = startWriter(targetClient, 't:');
       await waitFor('target writes', () => writer.acknowledged > 50);
@@ -217,8 +194,7 @@ describe('migrate cutover --window --fence', () => {
       const acknowledged = await writer.stop();
       // Nothing lost: the source holds every acknowledged write, made on the target before the pause or on the
       // source after the move.
-      const held = await sourceClient.mget(Array.from({ length: acknowledged }, (_, i) => `t:${i}`));
-      expect(held).toEqual(Array.from({ length: acknowledged }, (_, i) => String(i)));
+      await expectAcknowledgedOn(sourceClient, 't:', acknowledged);
       // The pause is lifted: a write with a 2 s timeout passes.
       const probe = target.client({ commandTimeout: 2000 });
       await expect(probe.set('after', '1')).resolves.toBe('OK');
@@ -240,7 +216,7 @@ describe('migrate cutover --window --fence', () => {
     const result = await startCli(args('cutover', appSource, target, '--fence', '--force')).done;
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/refuses CLIENT PAUSE/);
-    expect(await recordOf(source, target)).toMatchObject({ stage: 'source', epoch: 0 });
+    expect(await stageRecordOf(source.url, target)).toMatchObject({ stage: 'source', epoch: 0 });
     // And nothing to roll back from source.
     const rollback = await startCli(['rollback', '--source', source.url, '--target', target.url]).done;
     expect(rollback.code).toBe(2);

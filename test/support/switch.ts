@@ -4,6 +4,7 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Cluster, type Redis } from 'ioredis';
+import { expect } from 'vitest';
 import { type ClientHeartbeat, publishHeartbeat } from '../../src/control/heartbeats.js';
 import { saveLastVerify } from '../../src/control/last-verify.js';
 import { syncStatusKey } from '../../src/control/names.js';
@@ -14,6 +15,7 @@ import { openEndpoint } from '../../src/redis/connect.js';
 import type { RedisPort } from '../../src/redis/port.js';
 import { defaultSyncOptions, type SyncOptions } from '../../src/sync/options.js';
 import { type SyncReport, syncKeys } from '../../src/sync/sync-keys.js';
+import { startCli } from './cli.js';
 
 /** A sync status as a running, caught-up sync publishes it; `more` breaks one thing. */
 export function syncStatus(more: Partial<SyncStatus> = {}): SyncStatus {
@@ -211,4 +213,37 @@ export function startWriter(client: Redis | Cluster, prefix: string) {
       return acknowledged;
     },
   };
+}
+
+/** The stage record as both servers hold it (the higher epoch), and whether they agree. */
+export async function stageRecordOf(sourceUrl: string, target: { url: string; ca?: string }) {
+  const ports = {
+    source: await openEndpoint({ role: 'source', url: sourceUrl }),
+    target: await openEndpoint({ role: 'target', url: target.url, tlsCaFile: target.ca }),
+  };
+  try {
+    const reading = await readStageRecord(ports);
+    return { ...reading.record, agree: reading.agree };
+  } finally {
+    await Promise.all([ports.source.close(), ports.target.close()]);
+  }
+}
+
+/**
+ * A window switch (`args`: the CLI's arguments, --json among them) whose writer stops when the command says so: it
+ * must exit 0. Returns its JSON report, how many writes were made, and what it said.
+ */
+export async function windowSwitch<Report>(args: string[], writer: { stop(): Promise<number> }) {
+  const run = startCli(args);
+  await run.waitFor(/stop the application's writes/);
+  const written = await writer.stop();
+  const result = await run.done;
+  expect(result.code, result.stderr).toBe(0);
+  return { report: JSON.parse(result.stdout) as Report, written, stderr: result.stderr };
+}
+
+/** Every write a writer acknowledged (`prefix`0 … `prefix`n-1) is on `server`, each with its own value. */
+export async function expectAcknowledgedOn(server: Redis | Cluster, prefix: string, acknowledged: number) {
+  const held = await server.mget(Array.from({ length: acknowledged }, (_, i) => `${prefix}${i}`));
+  expect(held).toEqual(Array.from({ length: acknowledged }, (_, i) => String(i)));
 }
