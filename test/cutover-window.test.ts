@@ -7,6 +7,7 @@
  * rollback) and is refused clearly (exit 2) where not (and onto Serverless rules: test/cutover-serverless.test.ts).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startCli } from './support/cli.js';
 import { startCluster, startRedis, stopAll, type TestCluster, type TestServer } from './support/servers.js';
@@ -114,6 +115,46 @@ describe('migrate cutover --window and rollback --window', () => {
   }, 90_000);
 });
 
+/**
+ * A fenced window switch while the application never stops writing to `old`: once the command says where to point it,
+ * the application moves (after a moment, as reconfiguring takes), what the pause held never runs, and every write it
+ * acknowledged is on the new primary. The pause is lifted at the end. Returns the switch's report.
+ */
+async function fencedSwitchMovingTheApplication(
+  command: 'cutover' | 'rollback',
+  ends: { source: TestServer; target: TestServer },
+  writer: ReturnType<typeof startWriter>,
+  moves: { from: TestServer; to: Redis; prefix: string },
+): Promise<WindowJson> {
+  const old = command === 'cutover' ? 'source' : 'target';
+  const run = startCli(args(command, ends.source, ends.target, '--fence', '--fence-hold', '20'));
+  await run.waitFor(new RegExp(`writes to the ${old} paused`));
+  await run.waitFor(/point the application at .*stay paused until it has left/);
+  await sleep(500);
+  writer.moveTo(moves.to);
+  const result = await run.done;
+  expect(result.code, result.stderr).toBe(0);
+  expect(result.stderr).toMatch(new RegExp(`writes to the ${old} resumed \\(the application left it\\)`));
+  const report = JSON.parse(result.stdout) as WindowJson;
+  const step = report.steps[0]!;
+  // The final verify was clean while the writer kept going: the pause held every write from the drain to the switch.
+  expect(step.window).toMatchObject({
+    stoppedBy: 'client-pause',
+    verify: { ok: true },
+    hold: { connectionsLeft: 0 },
+  });
+  expect(step.window!.freezeMs).toBeGreaterThan(0);
+  const afterSwitch = writer.acknowledged;
+  await waitFor('the writer going on', () => writer.acknowledged > afterSwitch + 20);
+  // Nothing lost: every acknowledged write is on the new primary, none ran on the old one after the switch.
+  await expectAcknowledgedOn(moves.to, moves.prefix, await writer.stop());
+  // The pause is lifted (a pause left in place would hold this write for seconds).
+  const probe = moves.from.client({ commandTimeout: 2000 });
+  await expect(probe.set('after', '1')).resolves.toBe('OK');
+  probe.disconnect();
+  return report;
+}
+
 describe('migrate cutover --window --fence', () => {
   it('pauses the source’s writes with CLIENT PAUSE, switches, holds the pause until the application moved, and lifts it', async () => {
     const source = await startRedis({ args: notifyArgs });
@@ -125,30 +166,11 @@ describe('migrate cutover --window --fence', () => {
     try {
       // The application never stops writing: the pause holds its writes, and it moves once told where to.
       const writer = startWriter(sourceClient, 'w:');
-      const cutover = startCli(args('cutover', source, target, '--fence', '--fence-hold', '20'));
-      await cutover.waitFor(/writes to the source paused/);
-      await cutover.waitFor(/point the application at .*stay paused until it has left/);
-      const atSwitch = writer.acknowledged;
-      await sleep(500); // reconfiguring the application takes a moment
-      writer.moveTo(targetClient);
-      const result = await cutover.done;
-      expect(result.code, result.stderr).toBe(0);
-      expect(result.stderr).toMatch(/writes to the source resumed \(the application left it\)/);
-      const step = (JSON.parse(result.stdout) as WindowJson).steps[0]!;
-      expect(step.window).toMatchObject({
-        stoppedBy: 'client-pause',
-        verify: { ok: true },
-        hold: { connectionsLeft: 0 },
+      await fencedSwitchMovingTheApplication('cutover', { source, target }, writer, {
+        from: source,
+        to: targetClient,
+        prefix: 'w:',
       });
-      expect(step.window!.freezeMs).toBeGreaterThan(0);
-      await waitFor('writes on the target', () => writer.acknowledged > atSwitch + 20);
-      const acknowledged = await writer.stop();
-      // Every acknowledged write is on the target: none ran on the source after the switch (the held ones never ran).
-      await expectAcknowledgedOn(targetClient, 'w:', acknowledged);
-      // The pause is lifted (a pause left in place would hold this write for seconds).
-      const probe = source.client({ commandTimeout: 2000 });
-      await expect(probe.set('after', '1')).resolves.toBe('OK');
-      probe.disconnect();
     } finally {
       await sync.stop();
       sourceClient.disconnect();
@@ -168,37 +190,15 @@ describe('migrate cutover --window --fence', () => {
       // The application writes to the target, and never stops: the rollback's pause is what holds its writes.
       const writer = startWriter(targetClient, 't:');
       await waitFor('target writes', () => writer.acknowledged > 50);
-      const rollback = startCli(args('rollback', source, target, '--fence', '--fence-hold', '20'));
-      await rollback.waitFor(/writes to the target paused/);
-      await rollback.waitFor(/point the application at .*stay paused until it has left/);
-      // The application moves back to the source: what the pause held on the target never runs there.
-      await sleep(500); // reconfiguring the application takes a moment
-      writer.moveTo(source.client());
-      const result = await rollback.done;
-      expect(result.code, result.stderr).toBe(0);
-      expect(result.stderr).toMatch(/writes to the target resumed \(the application left it\)/);
-      const report = JSON.parse(result.stdout) as WindowJson;
-      expect(report.new).toMatchObject({ stage: 'source', fenced: false });
-      const step = report.steps[0]!;
-      expect(step.move?.drain.by).toBe('copy');
-      // The final verify of the source against the target was clean while the writer kept going: the pause held
-      // every write from the drain to the switch.
-      expect(step.window).toMatchObject({
-        stoppedBy: 'client-pause',
-        verify: { ok: true },
-        hold: { connectionsLeft: 0 },
+      const back = source.client();
+      const report = await fencedSwitchMovingTheApplication('rollback', { source, target }, writer, {
+        from: target,
+        to: back,
+        prefix: 't:',
       });
-      expect(step.window!.freezeMs).toBeGreaterThan(0);
-      const afterSwitch = writer.acknowledged;
-      await waitFor('the writer going on', () => writer.acknowledged > afterSwitch + 20);
-      const acknowledged = await writer.stop();
-      // Nothing lost: the source holds every acknowledged write, made on the target before the pause or on the
-      // source after the move.
-      await expectAcknowledgedOn(sourceClient, 't:', acknowledged);
-      // The pause is lifted: a write with a 2 s timeout passes.
-      const probe = target.client({ commandTimeout: 2000 });
-      await expect(probe.set('after', '1')).resolves.toBe('OK');
-      probe.disconnect();
+      expect(report.new).toMatchObject({ stage: 'source', fenced: false });
+      expect(report.steps[0]!.move?.drain.by).toBe('copy');
+      back.disconnect();
     } finally {
       await sync.stop();
       sourceClient.disconnect();
