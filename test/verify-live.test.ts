@@ -1,6 +1,9 @@
 import type { Cluster, Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedBenchData } from '../fixtures/dataset.js';
+import { openEndpoint } from '../src/redis/connect.js';
+import { defaultVerifyOptions } from '../src/verify/options.js';
+import { verifyKeys } from '../src/verify/verify-keys.js';
 import { copyBetween } from './support/copy.js';
 import {
   flushAll,
@@ -141,4 +144,41 @@ describe('verify raises no false alarm on a live database', () => {
       }
     });
   }
+});
+
+describe('a key written faster than the sync’s lag (skipBusyKeys)', () => {
+  it('is counted busy, not different, where writes go on; a stale key that does not move is still a difference', async () => {
+    const source = await startRedis();
+    const target = await startRedis();
+    const [sourceClient, targetClient] = [source.client(), target.client()];
+    await sourceClient.set('stale', 'new');
+    await targetClient.set('stale', 'old');
+    // A counter written every few ms whose copies reach the target 300 ms later: never equal at a look.
+    let running = true;
+    const hot = (async () => {
+      for (let n = 1; running; n++) {
+        await sourceClient.set('hot', n);
+        setTimeout(() => void targetClient.set('hot', n).catch(() => {}), 300);
+        await new Promise((resolve) => setTimeout(resolve, 3));
+      }
+    })();
+    try {
+      const [src, tgt] = await Promise.all([
+        openEndpoint({ role: 'source', url: source.url }),
+        openEndpoint({ role: 'target', url: target.url }),
+      ]);
+      const options = { ...defaultVerifyOptions, mode: 'full' as const, saveResult: false };
+      const strict = await verifyKeys(src, tgt, options);
+      const live = await verifyKeys(src, tgt, { ...options, skipBusyKeys: true });
+      await Promise.all([src.close(), tgt.close()]);
+      expect(strict).toMatchObject({ valueMismatch: 2, remaining: 2, busy: 0 });
+      expect(live).toMatchObject({ valueMismatch: 1, remaining: 1, busy: 1 });
+      expect(live.examples.map((e) => e.key)).toEqual(['stale']);
+    } finally {
+      running = false;
+      await hot;
+      sourceClient.disconnect();
+      targetClient.disconnect();
+    }
+  });
 });

@@ -18,6 +18,8 @@ export interface VerifyRequest {
   onRepaired?: ((keys: Buffer[]) => void) | undefined;
   /** false: no re-check of a differing key before it counts (writes are held, so nothing can still change). */
   recheck?: boolean;
+  /** Writes go on (a gate): a key whose source value moves between looks is live traffic, skipped as busy. */
+  live?: boolean;
 }
 
 export function verifySides(context: SwitchContext, request: VerifyRequest): Promise<VerifyReport> {
@@ -29,6 +31,7 @@ export function verifySides(context: SwitchContext, request: VerifyRequest): Pro
     repair: request.repair === true,
     keyFilter: request.keyFilter,
     ...(request.recheck === false ? { recheckAttempts: 0 } : {}),
+    skipBusyKeys: request.live === true,
     saveResult: request.save === true && request.from === 'source' && !context.options.dryRun,
   };
   return verifyKeys(portOf(context, request.from), portOf(context, to), options, {
@@ -37,16 +40,21 @@ export function verifySides(context: SwitchContext, request: VerifyRequest): Pro
   });
 }
 
-export const describeVerify = (report: VerifyReport): string =>
-  report.ok
-    ? `clean: ${report.checked} keys compared (${report.mode})`
-    : `${report.remaining} of ${report.checked} keys differ (${report.mode})${report.interrupted ? ', interrupted' : ''}`;
+export function describeVerify(report: VerifyReport): string {
+  const busy = report.busy > 0 ? `, ${report.busy} busy with live writes` : '';
+  return report.ok
+    ? `clean: ${report.checked} keys compared (${report.mode})${busy}`
+    : `${report.remaining} of ${report.checked} keys differ (${report.mode})${busy}${report.interrupted ? ', interrupted' : ''}`;
+}
 
 const verifyThreshold = 'clean, newer than the sync’s last gap';
 
-/** A verify run now (sample or full), source as the truth. */
+/**
+ * A verify run now (sample or full), source as the truth, while writes go on: keys written faster than the sync's lag
+ * are skipped as busy (the lag gate vouches for the sync; a window's final verify, writes stopped, compares them).
+ */
 export async function verifyNowGate(context: SwitchContext, mode: 'sample' | 'full'): Promise<Gate> {
-  const report = await verifySides(context, { from: 'source', mode, save: true });
+  const report = await verifySides(context, { from: 'source', mode, save: true, live: true });
   return gate('verify', report.ok, describeVerify(report), verifyThreshold);
 }
 

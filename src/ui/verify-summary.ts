@@ -53,6 +53,7 @@ export function renderVerifySummary(report: VerifyReport): string {
       ['TTL differs', formatCount(report.ttlMismatch)],
       ['field TTL differs', formatCount(report.fieldTtlMismatch)],
       ['resolved on re-check', formatCount(report.rechecked)],
+      ...(report.busy > 0 ? [['busy with live writes', formatCount(report.busy)] as [string, string]] : []),
       ...(report.repaired > 0 || found > 0
         ? [['repaired', formatCount(report.repaired)] as [string, string]]
         : []),

@@ -17,6 +17,8 @@ export interface CompareOutcome {
   checked: number;
   vanished: number;
   rechecked: number;
+  /** Keys skipped as live traffic (options.skipBusyKeys): still different, their source value moving between looks. */
+  busy: number;
   unsupported: number;
   oneByOne: number;
   findings: Finding[];
@@ -25,7 +27,9 @@ export interface CompareOutcome {
 /**
  * Compares keys of one source node on both sides. A key found different is compared again after `recheckMs`, up
  * to `recheckAttempts` times, and only reported if it is still different every time: live traffic a sync has not
- * applied yet, or a key expiring mid-run, then resolves instead of raising a false alarm.
+ * applied yet, or a key expiring mid-run, then resolves instead of raising a false alarm. A key written faster
+ * than the sync's lag never resolves: with `skipBusyKeys`, one whose source value moved between two looks is counted
+ * as busy instead.
  */
 export async function compareKeys(
   sides: VerifySides,
@@ -39,6 +43,7 @@ export async function compareKeys(
     checked: look.checked,
     vanished: look.vanished,
     rechecked: 0,
+    busy: 0,
     unsupported: look.unsupported,
     oneByOne: look.oneByOne,
     findings: [],
@@ -62,14 +67,17 @@ export async function compareKeys(
         : undefined,
     ]);
     const still: Finding[] = [];
+    const busyBefore = outcome.busy;
     others.forEach((suspect, i) => {
       const source = again.source[i]!;
       const target = again.target[i]!;
       const problem = classify(source, target, options.ttlToleranceMs);
-      if (problem) still.push({ ...suspect, problem, source, target });
+      if (!problem) return;
+      if (options.skipBusyKeys && classify(suspect.source, source, options.ttlToleranceMs)) outcome.busy++;
+      else still.push({ ...suspect, problem, source, target });
     });
     for (const difference of fieldsAgain?.differences ?? []) still.push({ ...difference, sourceNode });
-    outcome.rechecked += suspects.length - still.length;
+    outcome.rechecked += suspects.length - still.length - (outcome.busy - busyBefore);
     suspects = still;
   }
   outcome.findings = suspects;

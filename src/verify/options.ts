@@ -28,6 +28,12 @@ export interface VerifyOptions {
   rate: number | undefined;
   /** Save the outcome in the reserved key `__migrate:verify:last` on the target (for `migrate status`). */
   saveResult: boolean;
+  /**
+   * A differing key whose source value changed between two looks is live traffic, not a lost write: skip it (counted
+   * as busy) instead of reporting it. For a check while writes go on and a sync carries them (the gate before a window
+   * stops writes); a final check, with writes stopped, compares every key. @default false
+   */
+  skipBusyKeys?: boolean;
   /** Compare only keys it accepts (a cutover's moving buckets); undefined compares every key. */
   keyFilter?: ((key: Buffer) => boolean) | undefined;
 }

@@ -90,6 +90,8 @@ export interface VerifyReport extends ProblemCounts {
   vanished: number;
   /** Keys first seen different that became equal (or left the source) on a re-check: not differences. */
   rechecked: number;
+  /** Keys skipped as live traffic (skipBusyKeys): different, their source value moving between looks. */
+  busy: number;
   /** Keys found different that --repair made equal. */
   repaired: number;
   /** Differences still there at the end (after --repair). */

@@ -63,7 +63,15 @@ export async function verifyKeys(
     sideCounts(target, true),
   ]);
   const log = new FindingLog(options.maxExamples);
-  const tally = { checked: 0, vanished: 0, rechecked: 0, unsupported: 0, oneByOne: 0, targetScanned: 0 };
+  const tally = {
+    checked: 0,
+    vanished: 0,
+    rechecked: 0,
+    busy: 0,
+    unsupported: 0,
+    oneByOne: 0,
+    targetScanned: 0,
+  };
   let total = sourceCounts.dbsize + targetCounts.dbsize;
   const progress = () =>
     run.onProgress?.({
@@ -152,6 +160,7 @@ export async function verifyKeys(
     targetScanned: tally.targetScanned,
     vanished: tally.vanished,
     rechecked: tally.rechecked,
+    busy: tally.busy,
     repaired: log.repaired,
     remaining: log.remaining,
     unsupported: tally.unsupported,
@@ -169,10 +178,11 @@ export async function verifyKeys(
   return report;
 }
 
-function addCompare(
-  tally: { checked: number; vanished: number; rechecked: number; unsupported: number; oneByOne: number },
-  outcome: CompareOutcome,
-) {
+/** What the compares of a run add up to. */
+type CompareCounts = Omit<CompareOutcome, 'findings'>;
+
+function addCompare(tally: CompareCounts, outcome: CompareOutcome) {
+  tally.busy += outcome.busy;
   tally.checked += outcome.checked;
   tally.oneByOne += outcome.oneByOne;
   tally.vanished += outcome.vanished;
