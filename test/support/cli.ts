@@ -19,7 +19,7 @@ export interface CliProcess {
   child: ChildProcess;
   /** Resolves when the process exits. */
   done: Promise<CliResult>;
-  /** Resolves once stderr or stdout has printed text matching the pattern. */
+  /** Resolves once stderr or stdout has printed text matching the pattern; rejects if the process exits first. */
   waitFor(pattern: RegExp, timeoutMs?: number): Promise<void>;
 }
 
@@ -51,12 +51,19 @@ export function startCli(args: string[], env: NodeJS.ProcessEnv = {}): CliProces
           resolve();
         }
       };
-      const timer = setTimeout(() => {
+      const fail = (why: string) => {
         listeners.delete(check);
-        reject(new Error(`timed out waiting for ${pattern}; stderr so far: ${stderr.slice(-500)}`));
-      }, timeoutMs);
+        clearTimeout(timer);
+        reject(new Error(`${why} waiting for ${pattern}; stderr so far: ${stderr.slice(-500)}`));
+      };
+      const timer = setTimeout(() => fail('timed out'), timeoutMs);
       listeners.add(check);
       check();
+      // Output ends with the process: one that exited without printing it never will.
+      void done.then(({ code }) => {
+        check();
+        if (listeners.has(check)) fail(`exited with ${code}`);
+      });
     });
   return { child, done, waitFor };
 }
