@@ -253,9 +253,12 @@ local function stale(k, hash, stamp)
   local held = redis.call('HGET', hash, k)
   return held and tonumber(held) > tonumber(stamp)
 end
+-- The hash outlives its slot's last stamped write by ttl at least, twice that at most: its expiry is renewed (to twice
+-- ttl) only once less than ttl is left, so most writes read the expiry (PTTL) instead of writing it (PEXPIRE, a
+-- keyspace write, the dearest call of a stamped write).
 local function keepStamp(k, hash, stamp, ttl)
   redis.call('HSET', hash, k, stamp)
-  redis.call('PEXPIRE', hash, ttl)
+  if redis.call('PTTL', hash) < tonumber(ttl) then redis.call('PEXPIRE', hash, 2 * ttl) end
 end
 `;
 
@@ -280,31 +283,33 @@ return reply
 `;
 
 /**
- * Stamped writes of many keys in one call, for a server that takes keys of several slots in one script (standalone):
- * KEYS = key1, stamp hash of key1, key2, stamp hash of key2, … (every key declared). ARGV: policy, stamp, stampTtlMs,
- * then the keys' writes packed as writeBatchScript takes them (key, type, expireAtMs, payload length n, payload×n; a
- * type 'none' deletes). Returns one reply per key, as writeStampedScript answers, or that key's error.
+ * Stamped writes of many keys in one call. ARGV: policy, stamp, stampTtlMs, then the keys' writes packed as
+ * writeBatchScript takes them, with each key's stamp hash after it (key, stamp hash, type, expireAtMs, payload
+ * length n, payload×n; a type 'none' deletes). The keys are declared (KEYS = key1, its stamp hash, key2, …) where
+ * the server wants them declared, one slot per call; otherwise undeclared, many slots per call (a standalone server),
+ * which spares the client and the server a thousand arguments per call. Returns one reply per key, as writeStampedScript answers, or that key's error.
  */
 export const writeStampedBatchScript = `${writeHelpers}${stampHelpers}
 local policy, stamp, ttl, blob = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local args, count = unpackFields(blob)
-local refused = count > 0 and oomRefusal(KEYS[1])
+local refused = count > 0 and oomRefusal(args[1])
 if refused then return refused end
+local function writeOne(k, hash, ty, exp, from, to)
+  if stale(k, hash, stamp) then return 'stale' end
+  local written = 'deleted'
+  if ty == 'none' then redis.call('DEL', k) else written = writeKey(k, ty, exp, policy, args, from, to) end
+  if type(written) == 'table' then return written end
+  keepStamp(k, hash, stamp, ttl)
+  return written
+end
 local out = {}
 local i, n = 1, 0
 while i <= count do
   n = n + 1
-  local k, hash, ty, size = KEYS[2 * n - 1], KEYS[2 * n], args[i + 1], tonumber(args[i + 3])
-  local ok, reply = pcall(function()
-    if stale(k, hash, stamp) then return 'stale' end
-    local written = 'deleted'
-    if ty == 'none' then redis.call('DEL', k) else written = writeKey(k, ty, tonumber(args[i + 2]), policy, args, i + 4, i + 3 + size) end
-    if type(written) == 'table' then return written end
-    keepStamp(k, hash, stamp, ttl)
-    return written
-  end)
+  local size = tonumber(args[i + 4])
+  local ok, reply = pcall(writeOne, args[i], args[i + 1], args[i + 2], tonumber(args[i + 3]), i + 5, i + 4 + size)
   out[n] = ok and reply or {err = type(reply) == 'table' and reply.err or tostring(reply)}
-  i = i + 4 + size
+  i = i + 5 + size
 end
 return out
 `;
