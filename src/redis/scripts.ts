@@ -249,16 +249,18 @@ return out
  * a hash of the key's own slot.
  */
 const stampHelpers = `
+-- stamp: a number here (in the hash it stays the decimal string: a Lua number would be written as %.14g).
 local function stale(k, hash, stamp)
   local held = redis.call('HGET', hash, k)
-  return held and tonumber(held) > tonumber(stamp)
+  return held and tonumber(held) > stamp
 end
 -- The hash outlives its slot's last stamped write by ttl at least, twice that at most: its expiry is renewed (to twice
 -- ttl) only once less than ttl is left, so most writes read the expiry (PTTL) instead of writing it (PEXPIRE, a
 -- keyspace write, the dearest call of a stamped write).
+-- stamp: the decimal string; ttl: a number.
 local function keepStamp(k, hash, stamp, ttl)
   redis.call('HSET', hash, k, stamp)
-  if redis.call('PTTL', hash) < tonumber(ttl) then redis.call('PEXPIRE', hash, 2 * ttl) end
+  if redis.call('PTTL', hash) < ttl then redis.call('PEXPIRE', hash, 2 * ttl) end
 end
 `;
 
@@ -268,7 +270,7 @@ end
  * there: nothing written), 'deleted', or what writeKey returns.
  */
 export const writeStampedScript = `${writeHelpers}${stampHelpers}
-if stale(KEYS[1], KEYS[2], ARGV[4]) then return 'stale' end
+if stale(KEYS[1], KEYS[2], tonumber(ARGV[4])) then return 'stale' end
 local reply = 'deleted'
 if ARGV[1] == 'none' then
   redis.call('DEL', KEYS[1])
@@ -278,7 +280,7 @@ else
   reply = writeKey(KEYS[1], ARGV[1], tonumber(ARGV[2]), ARGV[3], ARGV, 6, #ARGV)
   if type(reply) == 'table' then return reply end
 end
-keepStamp(KEYS[1], KEYS[2], ARGV[4], ARGV[5])
+keepStamp(KEYS[1], KEYS[2], ARGV[4], tonumber(ARGV[5]))
 return reply
 `;
 
@@ -287,15 +289,17 @@ return reply
  * writeBatchScript takes them, with each key's stamp hash after it (key, stamp hash, type, expireAtMs, payload
  * length n, payload×n; a type 'none' deletes). The keys are declared (KEYS = key1, its stamp hash, key2, …) where
  * the server wants them declared, one slot per call; otherwise undeclared, many slots per call (a standalone server),
- * which spares the client and the server a thousand arguments per call. Returns one reply per key, as writeStampedScript answers, or that key's error.
+ * which spares the client and the server a thousand arguments per call. Returns one reply per key, as
+ * writeStampedScript answers, or that key's error.
  */
 export const writeStampedBatchScript = `${writeHelpers}${stampHelpers}
-local policy, stamp, ttl, blob = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+local policy, stamp, ttl, blob = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4]
+local stampNumber = tonumber(stamp)
 local args, count = unpackFields(blob)
 local refused = count > 0 and oomRefusal(args[1])
 if refused then return refused end
 local function writeOne(k, hash, ty, exp, from, to)
-  if stale(k, hash, stamp) then return 'stale' end
+  if stale(k, hash, stampNumber) then return 'stale' end
   local written = 'deleted'
   if ty == 'none' then redis.call('DEL', k) else written = writeKey(k, ty, exp, policy, args, from, to) end
   if type(written) == 'table' then return written end
@@ -320,12 +324,12 @@ return out
  * drops it and returns 'stale' when a newer copy is there.
  */
 export const renameStampedScript = `${stampHelpers}
-if stale(KEYS[2], KEYS[3], ARGV[2]) then
+if stale(KEYS[2], KEYS[3], tonumber(ARGV[2])) then
   redis.call('DEL', KEYS[1])
   return 'stale'
 end
 if tonumber(ARGV[1]) > 0 then redis.call('PEXPIREAT', KEYS[1], ARGV[1]) else redis.call('PERSIST', KEYS[1]) end
 redis.call('RENAME', KEYS[1], KEYS[2])
-keepStamp(KEYS[2], KEYS[3], ARGV[2], ARGV[3])
+keepStamp(KEYS[2], KEYS[3], ARGV[2], tonumber(ARGV[3]))
 return 'ok'
 `;
