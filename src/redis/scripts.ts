@@ -19,7 +19,7 @@ export const keyListLua = `
 local function keyList(fixed)
   if #KEYS > 0 then return KEYS end
   local list = {}
-  for i = fixed + 1, #ARGV do list[#list + 1] = ARGV[i] end
+  for i = fixed + 1, #ARGV do list[i - fixed] = ARGV[i] end
   return list
 end
 `;
@@ -52,17 +52,16 @@ for i = 1, #keys do
   types[i] = ty
   expiries[i] = (ty == 'none' or ty == 'filtered') and -2 or expireAt(keys[i], now)
 end
+-- Replies placed by index: #out is a search per call, four per key.
 local out = {now}
 for i = 1, #keys do
   local k, ty = keys[i], types[i]
   local size, val = 0, false
 ${readChain}
-  out[#out + 1] = ty
-  out[#out + 1] = expiries[i]
-  out[#out + 1] = size
-  out[#out + 1] = val
+  local at = 4 * i - 2
+  out[at], out[at + 1], out[at + 2], out[at + 3] = ty, expiries[i], size, val
 end
-out[#out + 1] = tonumber(t[1]) * 1000000 + tonumber(t[2])
+out[4 * #keys + 2] = tonumber(t[1]) * 1000000 + tonumber(t[2])
 return out
 `);
 
