@@ -158,7 +158,7 @@ function plainWrite({ key, type, expireAt, payload }: KeyWrite): Command | undef
  * Writes as the batch write script unpacks them: for each, key, (with `stampHashes`, its stamp hash:
  * writeStampedBatchScript,) type, expireAtMs, payload length n and payload×n, every field a 4-byte big-endian length,
  * then its bytes. Written straight into one buffer sized first, with no array of all the fields in between, and
- * numbers and small buffers written byte by byte: this runs for every field of every key (a mirror packs each write).
+ * numbers written digit by digit: this runs for every field of every key (a mirror packs each write).
  */
 export function packWrites(writes: readonly KeyWrite[], stampHashes = false): Buffer {
   const hashes = stampHashes ? writes.map((write) => stampKeyBytesFor(write.key)) : undefined;
@@ -181,8 +181,7 @@ export function packWrites(writes: readonly KeyWrite[], stampHashes = false): Bu
   const put = (field: Arg) => {
     if (Buffer.isBuffer(field)) {
       length(field.length);
-      if (field.length > 64) out.set(field, at);
-      else for (let i = 0; i < field.length; i++) out[at + i] = field[i]!;
+      out.set(field, at);
       at += field.length;
     } else if (typeof field === 'number' && isDecimal(field)) {
       const text = String(field);
