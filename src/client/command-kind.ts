@@ -63,25 +63,24 @@ export function classify(command: Command): Classified {
   return { kind: kind === 'write' && keys.length === 0 ? 'keyless-write' : kind, name, keys };
 }
 
-const plainByName = new Map<string, boolean>();
+const plainByName = new Map<string, CommandKind | null>();
 const plainKinds = new Set<CommandKind>(['read', 'write', 'primary', 'broadcast']);
 
 /**
- * True for a command that needs nothing but a connection: no subscriber or blocking connection, no script body to
- * remember, no refusal. In a stage without mirror or shadow reads it goes straight to the primary.
+ * The kind of a command that needs nothing but a connection (no subscriber or blocking connection, no script body
+ * to remember, no refusal), or undefined. In a stage without mirror or shadow reads it goes straight to the primary;
+ * a read, straight to the read side in a stage without shadow reads.
  */
-export function isPlainCommand(commandName: string): boolean {
+export function plainKind(commandName: string): CommandKind | undefined {
   let plain = plainByName.get(commandName);
   if (plain === undefined) {
     const name = commandName.toLowerCase();
-    plain =
-      exists(name) &&
-      !argumentDependent.has(name) &&
-      !scriptCommands.has(name) &&
-      plainKinds.has(kindOf(name, []));
+    const kind =
+      exists(name) && !argumentDependent.has(name) && !scriptCommands.has(name) && kindOf(name, []);
+    plain = kind && plainKinds.has(kind) ? kind : null;
     plainByName.set(commandName, plain);
   }
-  return plain;
+  return plain ?? undefined;
 }
 
 function kindOf(name: string, args: Array<Buffer | string | number>): CommandKind {

@@ -5,7 +5,7 @@ import type { Placement, Side } from '../control/stages.js';
 import { ExitCode, MigrateError } from '../errors.js';
 import { stampKeyFor } from '../redis/slot.js';
 import { BlockingLanes } from './blocking.js';
-import { classify, isPlainCommand } from './command-kind.js';
+import { classify, plainKind } from './command-kind.js';
 import { Dispatcher } from './dispatcher.js';
 import { openSide, type SideConnections } from './endpoints.js';
 import { HeartbeatPublisher } from './heartbeat.js';
@@ -112,10 +112,15 @@ export class Migration {
       command.reject(new Error('Connection is closed.'));
       return;
     }
-    const passive = this.router.passiveRoute();
-    if (passive && isPlainCommand(command.name)) {
-      this.sides[passive.primary].app.sendCommand(command);
-      return;
+    const plain = plainKind(command.name);
+    if (plain !== undefined) {
+      // Nothing follows the reply: straight to the connection (a stage change counts these from ioredis's queues).
+      const route =
+        this.router.passiveRoute() ?? (plain === 'read' ? this.router.passiveReadRoute() : undefined);
+      if (route) {
+        this.sides[plain === 'read' ? route.reads : route.primary].app.sendCommand(command);
+        return;
+      }
     }
     const classified = classify(command);
     switch (classified.kind) {

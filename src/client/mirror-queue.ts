@@ -14,6 +14,10 @@ export interface MirrorEntry {
   dueAt: number;
 }
 
+/** A key given as text, by its bytes (UTF-8, as ioredis sends it) read as latin1: the text itself when ASCII. */
+const idOfText = (key: string): string =>
+  /^[\x00-\x7f]*$/.test(key) ? key : Buffer.from(key).toString('latin1');
+
 /** How far take() looks for more keys of the same lane. */
 const takeScanLimit = 20_000;
 
@@ -48,15 +52,17 @@ export class MirrorQueue {
     return this.waiting.values().next().value?.queuedAt;
   }
 
-  mark(key: Buffer, from: Side, now: number): boolean {
-    const id = key.toString('latin1');
+  /** Queues `key` (false: no room). A key written again while it waits costs a lookup, no copy of its bytes. */
+  mark(key: Buffer | string, from: Side, now: number): boolean {
+    const id = typeof key === 'string' ? idOfText(key) : key.toString('latin1');
     const known = this.waiting.get(id) ?? this.again.get(id);
     if (known) {
       known.from = from;
       return true;
     }
     if (this.size >= this.limit) return false;
-    const entry = { key, id, from, since: now, queuedAt: now, attempts: 0, dueAt: now };
+    const bytes = typeof key === 'string' ? Buffer.from(id, 'latin1') : key;
+    const entry = { key: bytes, id, from, since: now, queuedAt: now, attempts: 0, dueAt: now };
     if (this.inFlight.has(id)) this.again.set(id, entry);
     else this.waiting.set(id, entry);
     return true;

@@ -92,11 +92,10 @@ export class Mirror {
     const now = Date.now();
     const full: Buffer[] = [];
     for (const key of keys) {
-      const bytes = typeof key === 'string' ? Buffer.from(key) : key;
-      if (!this.queue.mark(bytes, from, now)) full.push(bytes);
+      if (!this.queue.mark(key, from, now)) full.push(typeof key === 'string' ? Buffer.from(key) : key);
     }
     if (full.length > 0) this.repair.add(full);
-    this.schedule(this.settings.mirrorLingerMs);
+    this.schedule(this.settings.mirrorLingerMs, now);
   }
 
   /** Resolves once every key queued so far is mirrored or recorded for repair (batches go without lingering). */
@@ -122,8 +121,8 @@ export class Mirror {
     for (const wake of this.idleWaiters.splice(0)) wake();
   }
 
-  private schedule(delayMs: number): void {
-    const at = Date.now() + delayMs;
+  private schedule(delayMs: number, now = Date.now()): void {
+    const at = now + delayMs;
     if (this.timer && this.timerAt <= at) return;
     clearTimeout(this.timer);
     this.timerAt = at;
@@ -176,14 +175,21 @@ export class Mirror {
   /** Keys copied together: same direction, and same primary node unless it wants calls per slot (grouped then). */
   private laneOf(entry: MirrorEntry): string {
     const port = this.ports[entry.from];
+    if (port.topology === 'standalone') return entry.from; // one node, whatever its key rules
     return `${entry.from}|${keyRulesOf(port) === 'by-slot' ? 'by-slot' : port.nodeOf(entry.key)}`;
   }
 
   private async copy(batch: MirrorEntry[]): Promise<void> {
     const from = batch[0]!.from;
     // A key whose primary is no longer `from` (a switch passed while it waited) is not ours to copy: repair it.
-    const stray = batch.filter((entry) => this.router.route(slotOf(entry.key)).primary !== from);
-    const keys = batch.filter((entry) => !stray.includes(entry)).map((entry) => entry.key);
+    const uniform = this.router.uniform;
+    const isStray = (entry: MirrorEntry) =>
+      (uniform ?? this.router.route(slotOf(entry.key))).primary !== from;
+    const stray = uniform?.primary === from ? [] : batch.filter(isStray);
+    const strayIds = new Set(stray.map((entry) => entry.id));
+    const keys = (stray.length === 0 ? batch : batch.filter((entry) => !strayIds.has(entry.id))).map(
+      (entry) => entry.key,
+    );
     const failed = new FailedKeys();
     if (!this.ready(from) || !this.ready(otherSide(from))) {
       // A side that is down fails the batch at once (its commands would only wait in ioredis's offline queue).
@@ -202,11 +208,10 @@ export class Mirror {
     this.failures += failed.ids.size;
     const now = Date.now();
     for (const entry of batch) {
-      if (failed.ids.has(entry.id) || stray.includes(entry)) continue;
+      if (failed.ids.has(entry.id) || strayIds.has(entry.id)) continue;
       this.mirrored++;
       this.lag.add(now - entry.since);
     }
-    const strayIds = new Set(stray.map((entry) => entry.id));
     const givenUp = [
       ...this.queue.settle(stray, strayIds, now, backoff, 1),
       ...this.queue.settle(

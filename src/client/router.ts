@@ -52,6 +52,8 @@ export class Router {
   private uniformRoute: StageRoute | undefined;
   /** The uniform route when it also mirrors nothing and compares nothing (source, complete). */
   private passive: StageRoute | undefined;
+  /** The uniform route when reads are compared with nothing (all but shadow and live): reads need nothing after. */
+  private passiveReads: StageRoute | undefined;
   private readonly inFlight = new InFlight();
   private readonly waiting: Waiting[] = [];
 
@@ -75,6 +77,7 @@ export class Router {
       whole && !routing.fencedTo && !routing.holdAllWrites ? routeOf(placement, keylessSlot) : undefined;
     const route = this.uniformRoute;
     this.passive = route && !route.mirror && !route.shadowReads ? route : undefined;
+    this.passiveReads = route && !route.shadowReads ? route : undefined;
     this.release();
   }
 
@@ -95,6 +98,14 @@ export class Router {
    */
   passiveRoute(): StageRoute | undefined {
     return this.holdingWrites || this.waiting.length > 0 ? undefined : this.passive;
+  }
+
+  /**
+   * The route when nothing follows a read's reply (no shadow read) and nothing is held (a held write keeps the reads
+   * behind it waiting): reads go straight to the read side's connection, counted at a stage change as passive ones are.
+   */
+  passiveReadRoute(): StageRoute | undefined {
+    return this.holdingWrites || this.waiting.length > 0 ? undefined : this.passiveReads;
   }
 
   /** The one route of every slot, when the stage is whole and not fenced. */

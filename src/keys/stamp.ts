@@ -1,7 +1,7 @@
 import { keyRulesOf, keyRulesRefusal, learnBySlot } from '../redis/key-rules.js';
 import type { Command, RedisPort, Reply } from '../redis/port.js';
 import { callGroups } from '../redis/routing.js';
-import { declaredScriptCommand, execScripts } from '../redis/script-runner.js';
+import { declaredScriptCommand, execScripts, scriptCommand } from '../redis/script-runner.js';
 import { writeStampedBatchScript, writeStampedScript } from '../redis/scripts.js';
 import { stampKeyFor } from '../redis/slot.js';
 import type { ConflictPolicy } from './options.js';
@@ -28,11 +28,12 @@ const keysPerCall = 1000;
 
 /**
  * Writes keys, refusing copies older than the one held. Replies: 'stale' (refused), 'deleted' (a write of type
- * 'none'), or what the unstamped write answers. Every key is declared with its stamp hash (one slot), so the calls
- * follow the target's key rules (src/redis/key-rules.ts): a standalone server takes many keys per call (the client's
- * cost per command dominates otherwise: ~3× the CPU per key); a target that wants each call's keys in one slot
- * (ElastiCache Serverless) gets one call per slot; a node-based cluster, one call per key. A standalone server that
- * refuses keys of several slots in one call is switched to calls per slot, and the writes are resent.
+ * 'none'), or what the unstamped write answers. The calls follow the target's key rules (src/redis/key-rules.ts): a
+ * standalone server takes many keys per call, undeclared, packed in one argument with their stamp hashes (the
+ * client's cost per command, and per argument, dominates otherwise); a target that wants each call's keys declared
+ * and in one slot (ElastiCache Serverless) gets one call per slot, each key declared with its stamp hash; a
+ * node-based cluster, one declared call per key. A standalone server that refuses keys of several slots, or
+ * undeclared keys, in one call is switched to calls per slot, and the writes are resent.
  */
 export async function writeStamped(
   target: RedisPort,
@@ -53,10 +54,11 @@ export async function writeStamped(
   const calls = groups.flatMap((indexes) => batches(writes, indexes));
   const replies = await execScripts(
     target,
-    calls.map((call) => batchCommand(writes, call, policy, stamp)),
+    calls.map((call) => batchCommand(writes, call, policy, stamp, bySlot)),
     [writeStampedBatchScript],
   );
-  if (!bySlot && replies.some((reply) => reply instanceof Error && keyRulesRefusal(reply))) {
+  const refusal = (reply: Reply | undefined) => reply instanceof Error && keyRulesRefusal(reply);
+  if (!bySlot && replies.some((reply) => refusal(reply) || (Array.isArray(reply) && reply.some(refusal)))) {
     learnBySlot(target);
     return writeStamped(target, writes, policy, stamp);
   }
@@ -108,16 +110,21 @@ function batches(writes: readonly KeyWrite[], indexes: readonly number[]): numbe
   return calls;
 }
 
+/** One stamped batch call: its keys declared where the target wants them (one slot), else undeclared. */
 const batchCommand = (
   writes: readonly KeyWrite[],
   call: readonly number[],
   policy: ConflictPolicy,
   stamp: number,
+  declare: boolean,
 ): Command => {
   const members = call.map((index) => writes[index]!);
-  return declaredScriptCommand(
-    writeStampedBatchScript,
-    members.flatMap((write) => [write.key, stampKeyFor(write.key)]),
-    [policy, String(stamp), stampTtlMs, packWrites(members)],
-  );
+  const args = [policy, String(stamp), stampTtlMs, packWrites(members, true)];
+  return declare
+    ? declaredScriptCommand(
+        writeStampedBatchScript,
+        members.flatMap((write) => [write.key, stampKeyFor(write.key)]),
+        args,
+      )
+    : { ...scriptCommand(writeStampedBatchScript, undefined, args), key: members[0]!.key };
 };

@@ -3,6 +3,7 @@ import { type Arg, type Command, cmd, type RedisPort, type Reply } from '../redi
 import { callGroups } from '../redis/routing.js';
 import { declaredScriptCommand, execScripts, scriptCommand } from '../redis/script-runner.js';
 import { writeBatchScript } from '../redis/scripts.js';
+import { stampKeyBytesFor } from '../redis/slot.js';
 import { redisType } from '../redis/types/index.js';
 import { releaseReply } from './batch-steps.js';
 import type { ConflictPolicy } from './options.js';
@@ -154,32 +155,49 @@ function plainWrite({ key, type, expireAt, payload }: KeyWrite): Command | undef
 }
 
 /**
- * Writes as the batch write script unpacks them: for each, key, type, expireAtMs, payload length n and payload×n,
- * every field a 4-byte big-endian length, then its bytes. Written straight into one buffer sized first, with no
- * array of all the fields in between: this runs for every field of every key.
+ * Writes as the batch write script unpacks them: for each, key, (with `stampHashes`, its stamp hash:
+ * writeStampedBatchScript,) type, expireAtMs, payload length n and payload×n, every field a 4-byte big-endian length,
+ * then its bytes. Written straight into one buffer sized first, with no array of all the fields in between, and
+ * numbers written digit by digit: this runs for every field of every key (a mirror packs each write).
  */
-export function packWrites(writes: readonly KeyWrite[]): Buffer {
+export function packWrites(writes: readonly KeyWrite[], stampHashes = false): Buffer {
+  const hashes = stampHashes ? writes.map((write) => stampKeyBytesFor(write.key)) : undefined;
+  const types = writes.map((write) => typeBytes(write.type));
   let size = 0;
-  for (const { key, type, expireAt, payload } of writes) {
-    size += fieldBytes(key) + fieldBytes(type) + fieldBytes(expireAt) + fieldBytes(payload.length);
+  for (const [i, { key, expireAt, payload }] of writes.entries()) {
+    size += 16 + key.length + types[i]!.length + decimalLength(expireAt) + decimalLength(payload.length);
+    if (hashes) size += 4 + hashes[i]!.length;
     for (const arg of payload) size += fieldBytes(arg);
   }
   const out = Buffer.allocUnsafe(size);
   let at = 0;
+  const length = (n: number) => {
+    out[at] = n >>> 24;
+    out[at + 1] = (n >>> 16) & 0xff;
+    out[at + 2] = (n >>> 8) & 0xff;
+    out[at + 3] = n & 0xff;
+    at += 4;
+  };
   const put = (field: Arg) => {
     if (Buffer.isBuffer(field)) {
-      out.writeUInt32BE(field.length, at);
-      out.set(field, at + 4);
-      at += 4 + field.length;
+      length(field.length);
+      out.set(field, at);
+      at += field.length;
+    } else if (typeof field === 'number' && isDecimal(field)) {
+      const text = String(field);
+      length(text.length);
+      for (let i = 0; i < text.length; i++) out[at + i] = text.charCodeAt(i);
+      at += text.length;
     } else {
-      const length = out.write(String(field), at + 4);
-      out.writeUInt32BE(length, at);
-      at += 4 + length;
+      const written = out.write(String(field), at + 4);
+      length(written);
+      at += written;
     }
   };
-  for (const { key, type, expireAt, payload } of writes) {
+  for (const [i, { key, expireAt, payload }] of writes.entries()) {
     put(key);
-    put(type);
+    if (hashes) put(hashes[i]!);
+    put(types[i]!);
     put(expireAt);
     put(payload.length);
     for (const arg of payload) put(arg);
@@ -187,5 +205,25 @@ export function packWrites(writes: readonly KeyWrite[]): Buffer {
   return out;
 }
 
+/** Type names as bytes, made once each. */
+const typeNames = new Map<string, Buffer>();
+const typeBytes = (type: string): Buffer => {
+  let bytes = typeNames.get(type);
+  if (!bytes) {
+    bytes = Buffer.from(type);
+    typeNames.set(type, bytes);
+  }
+  return bytes;
+};
+
+/** A number whose decimal text is plain digits (an expiry, a length, a score like 3): ASCII, one byte a digit. */
+const isDecimal = (n: number): boolean => Number.isSafeInteger(n) && n >= 0;
+const decimalLength = (n: number): number => (isDecimal(n) && n < 10 ? 1 : Buffer.byteLength(String(n)));
+
 const fieldBytes = (field: Arg): number =>
-  4 + (Buffer.isBuffer(field) ? field.length : Buffer.byteLength(String(field)));
+  4 +
+  (Buffer.isBuffer(field)
+    ? field.length
+    : typeof field === 'number'
+      ? decimalLength(field)
+      : Buffer.byteLength(String(field)));

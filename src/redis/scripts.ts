@@ -19,7 +19,7 @@ export const keyListLua = `
 local function keyList(fixed)
   if #KEYS > 0 then return KEYS end
   local list = {}
-  for i = fixed + 1, #ARGV do list[#list + 1] = ARGV[i] end
+  for i = fixed + 1, #ARGV do list[i - fixed] = ARGV[i] end
   return list
 end
 `;
@@ -52,17 +52,16 @@ for i = 1, #keys do
   types[i] = ty
   expiries[i] = (ty == 'none' or ty == 'filtered') and -2 or expireAt(keys[i], now)
 end
+-- Replies placed by index: #out is a search per call, four per key.
 local out = {now}
 for i = 1, #keys do
   local k, ty = keys[i], types[i]
   local size, val = 0, false
 ${readChain}
-  out[#out + 1] = ty
-  out[#out + 1] = expiries[i]
-  out[#out + 1] = size
-  out[#out + 1] = val
+  local at = 4 * i - 2
+  out[at], out[at + 1], out[at + 2], out[at + 3] = ty, expiries[i], size, val
 end
-out[#out + 1] = tonumber(t[1]) * 1000000 + tonumber(t[2])
+out[4 * #keys + 2] = tonumber(t[1]) * 1000000 + tonumber(t[2])
 return out
 `);
 
@@ -249,13 +248,18 @@ return out
  * a hash of the key's own slot.
  */
 const stampHelpers = `
+-- stamp: a number here (in the hash it stays the decimal string: a Lua number would be written as %.14g).
 local function stale(k, hash, stamp)
   local held = redis.call('HGET', hash, k)
-  return held and tonumber(held) > tonumber(stamp)
+  return held and tonumber(held) > stamp
 end
+-- The hash outlives its slot's last stamped write by ttl at least, twice that at most: its expiry is renewed (to twice
+-- ttl) only once less than ttl is left, so most writes read the expiry (PTTL) instead of writing it (PEXPIRE, a
+-- keyspace write, the dearest call of a stamped write).
+-- stamp: the decimal string; ttl: a number.
 local function keepStamp(k, hash, stamp, ttl)
   redis.call('HSET', hash, k, stamp)
-  redis.call('PEXPIRE', hash, ttl)
+  if redis.call('PTTL', hash) < ttl then redis.call('PEXPIRE', hash, 2 * ttl) end
 end
 `;
 
@@ -265,7 +269,7 @@ end
  * there: nothing written), 'deleted', or what writeKey returns.
  */
 export const writeStampedScript = `${writeHelpers}${stampHelpers}
-if stale(KEYS[1], KEYS[2], ARGV[4]) then return 'stale' end
+if stale(KEYS[1], KEYS[2], tonumber(ARGV[4])) then return 'stale' end
 local reply = 'deleted'
 if ARGV[1] == 'none' then
   redis.call('DEL', KEYS[1])
@@ -275,36 +279,40 @@ else
   reply = writeKey(KEYS[1], ARGV[1], tonumber(ARGV[2]), ARGV[3], ARGV, 6, #ARGV)
   if type(reply) == 'table' then return reply end
 end
-keepStamp(KEYS[1], KEYS[2], ARGV[4], ARGV[5])
+keepStamp(KEYS[1], KEYS[2], ARGV[4], tonumber(ARGV[5]))
 return reply
 `;
 
 /**
- * Stamped writes of many keys in one call, for a server that takes keys of several slots in one script (standalone):
- * KEYS = key1, stamp hash of key1, key2, stamp hash of key2, … (every key declared). ARGV: policy, stamp, stampTtlMs,
- * then the keys' writes packed as writeBatchScript takes them (key, type, expireAtMs, payload length n, payload×n; a
- * type 'none' deletes). Returns one reply per key, as writeStampedScript answers, or that key's error.
+ * Stamped writes of many keys in one call. ARGV: policy, stamp, stampTtlMs, then the keys' writes packed as
+ * writeBatchScript takes them, with each key's stamp hash after it (key, stamp hash, type, expireAtMs, payload
+ * length n, payload×n; a type 'none' deletes). The keys are declared (KEYS = key1, its stamp hash, key2, …) where
+ * the server wants them declared, one slot per call; otherwise undeclared, many slots per call (a standalone server),
+ * which spares the client and the server a thousand arguments per call. Returns one reply per key, as
+ * writeStampedScript answers, or that key's error.
  */
 export const writeStampedBatchScript = `${writeHelpers}${stampHelpers}
-local policy, stamp, ttl, blob = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+local policy, stamp, ttl, blob = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4]
+local stampNumber = tonumber(stamp)
 local args, count = unpackFields(blob)
-local refused = count > 0 and oomRefusal(KEYS[1])
+local refused = count > 0 and oomRefusal(args[1])
 if refused then return refused end
+local function writeOne(k, hash, ty, exp, from, to)
+  if stale(k, hash, stampNumber) then return 'stale' end
+  local written = 'deleted'
+  if ty == 'none' then redis.call('DEL', k) else written = writeKey(k, ty, exp, policy, args, from, to) end
+  if type(written) == 'table' then return written end
+  keepStamp(k, hash, stamp, ttl)
+  return written
+end
 local out = {}
 local i, n = 1, 0
 while i <= count do
   n = n + 1
-  local k, hash, ty, size = KEYS[2 * n - 1], KEYS[2 * n], args[i + 1], tonumber(args[i + 3])
-  local ok, reply = pcall(function()
-    if stale(k, hash, stamp) then return 'stale' end
-    local written = 'deleted'
-    if ty == 'none' then redis.call('DEL', k) else written = writeKey(k, ty, tonumber(args[i + 2]), policy, args, i + 4, i + 3 + size) end
-    if type(written) == 'table' then return written end
-    keepStamp(k, hash, stamp, ttl)
-    return written
-  end)
+  local size = tonumber(args[i + 4])
+  local ok, reply = pcall(writeOne, args[i], args[i + 1], args[i + 2], tonumber(args[i + 3]), i + 5, i + 4 + size)
   out[n] = ok and reply or {err = type(reply) == 'table' and reply.err or tostring(reply)}
-  i = i + 4 + size
+  i = i + 5 + size
 end
 return out
 `;
@@ -315,12 +323,12 @@ return out
  * drops it and returns 'stale' when a newer copy is there.
  */
 export const renameStampedScript = `${stampHelpers}
-if stale(KEYS[2], KEYS[3], ARGV[2]) then
+if stale(KEYS[2], KEYS[3], tonumber(ARGV[2])) then
   redis.call('DEL', KEYS[1])
   return 'stale'
 end
 if tonumber(ARGV[1]) > 0 then redis.call('PEXPIREAT', KEYS[1], ARGV[1]) else redis.call('PERSIST', KEYS[1]) end
 redis.call('RENAME', KEYS[1], KEYS[2])
-keepStamp(KEYS[2], KEYS[3], ARGV[2], ARGV[3])
+keepStamp(KEYS[2], KEYS[3], ARGV[2], tonumber(ARGV[3]))
 return 'ok'
 `;

@@ -49,6 +49,20 @@ export function stampKeyFor(key: Buffer | string): string {
 
 let stampKeys: string[] | undefined;
 
+/** stampKeyFor as bytes, made once per slot (packed into every stamped batch write: src/keys/write-batch.ts). */
+export function stampKeyBytesFor(key: Buffer | string): Buffer {
+  const slot = slotOf(key);
+  stampKeyBytes ??= new Array(16384);
+  let bytes = stampKeyBytes[slot];
+  if (bytes === undefined) {
+    bytes = Buffer.from(stampKeyFor(key));
+    stampKeyBytes[slot] = bytes;
+  }
+  return bytes;
+}
+
+let stampKeyBytes: Buffer[] | undefined;
+
 const reservedBytes = Buffer.from(reservedPrefix);
 
 /** Runs for every scanned key: compares in place, making no slice or string. */
