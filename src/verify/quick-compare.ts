@@ -174,8 +174,7 @@ function digestCommand(port: RedisPort, groups: Buffer[][], hints: string, optio
     options.chunkSize,
     options.maxInlineBytes,
     hints,
-    groups.length,
-    ...groups.map((group) => group.length),
+    groups.length === 1 ? '' : groups.map((group) => group.length).join(','),
   ]);
 }
 
