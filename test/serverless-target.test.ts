@@ -105,10 +105,19 @@ describe.runIf(openssl !== undefined)(
         const result = await runCli(['verify', ...ends(), '--json', ...flags]);
         return { code: result.code, report: JSON.parse(result.stdout) as VerifyReport };
       };
+      // An empty script cache costs an EVAL per script (and batch in flight), not one per call of a key.
+      await backend.script('FLUSH');
+      await backend.config('RESETSTAT');
       const equal = await verify('--full');
       expect(equal.code).toBe(0);
       expect(equal.report).toMatchObject({ ok: true, remaining: 0 });
       expect(equal.report.checked).toBe(await sourceClient.dbsize());
+      const calls = (name: string, stats: string) =>
+        Number(new RegExp(`^cmdstat_${name}:calls=(\\d+)`, 'm').exec(stats)?.[1] ?? 0);
+      const stats = await backend.info('commandstats');
+      expect(calls('eval', stats)).toBeGreaterThan(0);
+      expect(calls('eval', stats)).toBeLessThanOrEqual(12);
+      expect(calls('evalsha', stats)).toBeGreaterThan(equal.report.checked / 2);
       expect(await verifyBetween(source.url, endpoint, { mode: 'sample', sample: 200 })).toMatchObject({
         ok: true,
       });

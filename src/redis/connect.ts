@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
-import { type ConnectionOptions, rootCertificates } from 'node:tls';
+import { type ConnectionOptions, createSecureContext, rootCertificates } from 'node:tls';
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import { ExitCode, MigrateError, usageError } from '../errors.js';
 import { connectionError } from './connection-errors.js';
@@ -91,8 +91,11 @@ function tlsOptions(address: EndpointAddress, options: EndpointOptions): Connect
   if (!isIP(address.host)) tls.servername = address.host; // SNI takes host names only
   if (options.tlsCaFile) {
     try {
-      // Added to the public roots, not instead of them: one flag serves both ends (Upstash uses a public CA).
-      tls.ca = [...rootCertificates, readFileSync(options.tlsCaFile, 'utf8')];
+      // Added to the public roots, not instead of them: one flag serves both ends (Upstash uses a public CA). One
+      // context for every connection: built from `ca` on each, it parsed the ~140 roots each time (~10 ms of CPU).
+      tls.secureContext = createSecureContext({
+        ca: [...rootCertificates, readFileSync(options.tlsCaFile, 'utf8')],
+      });
     } catch (error) {
       throw new MigrateError(`${options.role}: cannot read --tls-ca file ${options.tlsCaFile}`, {
         code: ExitCode.usage,

@@ -61,16 +61,26 @@ export class IoredisPort implements RedisPort {
         const results = target
           ? await this.pipeline(owner, target, batch)
           : batch.map(() => new Error('CLUSTERDOWN no node'));
-        await Promise.all(
-          results.map(async (reply, j) => {
-            const command = batch[j]!;
-            // Slots moved (resharding, failover): resend alone through the cluster client, which follows redirects.
-            replies[indexes[j]!] =
-              reply instanceof Error && redirectError.test(reply.message) && command.key !== undefined
-                ? ((await client.callBuffer(command.name, ...command.args).catch((e: Error) => e)) as Reply)
-                : reply;
-          }),
-        );
+        // Slots moved (resharding, failover): resend alone through the cluster client, which follows redirects.
+        // Only those wait (a promise per reply would cost a batch of a call per key more than its replies do).
+        const resent: Array<Promise<void>> = [];
+        results.forEach((reply, j) => {
+          const command = batch[j]!;
+          const index = indexes[j]!;
+          if (reply instanceof Error && redirectError.test(reply.message) && command.key !== undefined) {
+            resent.push(
+              (client.callBuffer(command.name, ...command.args) as Promise<Reply>).then(
+                (answer) => {
+                  replies[index] = answer;
+                },
+                (error: Error) => {
+                  replies[index] = error;
+                },
+              ),
+            );
+          } else replies[index] = reply;
+        });
+        await Promise.all(resent);
       }),
     );
     return replies;

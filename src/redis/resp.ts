@@ -6,41 +6,69 @@ import type { Arg, Command, Reply } from './port.js';
  * ioredis's callBuffer answers.
  */
 
-const argBytes = (arg: Arg): number => (Buffer.isBuffer(arg) ? arg.length : Buffer.byteLength(String(arg)));
 const digits = (n: number): number => (n < 10 ? 1 : n < 100 ? 2 : n < 1000 ? 3 : String(n).length);
 
+/** A string argument's UTF-8 length when it is short ASCII (the usual argument: a number, a SHA, a flag), else -1. */
+function asciiLength(text: string): number {
+  if (text.length > 64) return -1;
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0x7f) return -1;
+  return text.length;
+}
+
+/** Byte lengths of the arguments of the request being encoded, negative (-1 - length) where not short ASCII. */
+const lengths: number[] = [];
+
 /**
- * The commands as one RESP request buffer, sized first and written once. Headers are written byte by byte: this
- * runs for every argument of every key, where a template string per argument is most of the cost (and garbage).
+ * The commands as one RESP request buffer, sized first and written once. Headers and short ASCII arguments are
+ * written byte by byte: this runs for every argument of every key, where a template string or a Buffer.write per
+ * argument is most of the cost (and garbage).
  */
 export function encodeCommands(commands: readonly Command[]): Buffer {
   let size = 0;
-  for (const { name, args } of commands) {
-    size += 3 + digits(args.length + 1) + 5 + digits(name.length) + name.length;
-    for (const arg of args) {
-      const length = argBytes(arg);
-      size += 5 + digits(length) + length;
+  let n = 0;
+  const measure = (arg: Arg) => {
+    if (Buffer.isBuffer(arg)) {
+      lengths[n++] = arg.length;
+      size += 5 + digits(arg.length) + arg.length;
+      return;
     }
+    const text = typeof arg === 'string' ? arg : String(arg);
+    const ascii = asciiLength(text);
+    const length = ascii >= 0 ? ascii : Buffer.byteLength(text);
+    lengths[n++] = ascii >= 0 ? length : -1 - length;
+    size += 5 + digits(length) + length;
+  };
+  for (const { name, args } of commands) {
+    size += 3 + digits(args.length + 1);
+    measure(name);
+    for (const arg of args) measure(arg);
   }
   const out = Buffer.allocUnsafe(size);
   let at = 0;
-  const header = (marker: number, n: number) => {
+  n = 0;
+  const header = (marker: number, count: number) => {
     out[at++] = marker;
-    const text = digits(n) === 1 ? undefined : String(n);
-    if (text === undefined) out[at++] = 48 + n;
-    else for (let i = 0; i < text.length; i++) out[at++] = text.charCodeAt(i);
+    if (count < 10) out[at++] = 48 + count;
+    else {
+      const text = String(count);
+      for (let i = 0; i < text.length; i++) out[at++] = text.charCodeAt(i);
+    }
     out[at++] = 13;
     out[at++] = 10;
   };
   const put = (arg: Arg) => {
+    const length = lengths[n++]!;
     if (Buffer.isBuffer(arg)) {
-      header(0x24, arg.length);
+      header(0x24, length);
       out.set(arg, at);
-      at += arg.length;
+      at += length;
+    } else if (length >= 0) {
+      const text = typeof arg === 'string' ? arg : String(arg);
+      header(0x24, length);
+      for (let i = 0; i < length; i++) out[at++] = text.charCodeAt(i);
     } else {
-      const text = String(arg);
-      header(0x24, Buffer.byteLength(text));
-      at += out.write(text, at);
+      header(0x24, -1 - length);
+      at += out.write(String(arg), at);
     }
     out[at++] = 13;
     out[at++] = 10;
@@ -50,42 +78,79 @@ export function encodeCommands(commands: readonly Command[]): Buffer {
     put(name);
     for (const arg of args) put(arg);
   }
+  lengths.length = 0;
   return out;
 }
 
-/** A reply not complete yet: decode again once the buffer holds at least `need` bytes. */
-interface Incomplete {
-  need: number;
+/** decode's answer for a reply not complete yet: decode again once the buffer holds at least `need` bytes. */
+const incomplete = Symbol('incomplete');
+
+/** Where decode reads next in its buffer, and after an incomplete reply how long the buffer must grow. */
+let pos = 0;
+let need = 0;
+
+/** The number written from `pos` up to its CR, or undefined (need set) when the line is not complete yet. */
+function lineNumber(buf: Buffer): number | undefined {
+  let at = pos;
+  let negative = false;
+  if (buf[at] === 0x2d) {
+    negative = true;
+    at++;
+  }
+  let n = 0;
+  for (; at < buf.length; at++) {
+    const c = buf[at]!;
+    if (c === 13) {
+      if (at + 1 >= buf.length) break;
+      pos = at + 2;
+      return negative ? -n : n;
+    }
+    n = n * 10 + (c - 48);
+  }
+  need = buf.length + 1;
+  return undefined;
 }
 
-/** Decodes the reply at `at`: the value and where it ends, or how long the buffer must grow. */
-function decode(buf: Buffer, at: number): { value: Reply; end: number } | Incomplete {
-  const lineEnd = buf.indexOf(13, at);
-  if (lineEnd === -1 || lineEnd + 1 >= buf.length) return { need: buf.length + 1 };
-  const type = buf[at];
-  const after = lineEnd + 2;
-  if (type === 0x2b) return { value: buf.subarray(at + 1, lineEnd), end: after }; // + status
-  if (type === 0x2d) return { value: new Error(buf.toString('utf8', at + 1, lineEnd)), end: after }; // - error
-  const n = Number(buf.toString('latin1', at + 1, lineEnd));
-  if (type === 0x3a) return { value: n, end: after }; // : integer
+/** Decodes the reply at `pos` and moves past it; `incomplete` (need set) when the buffer ends first. */
+function decode(buf: Buffer): Reply | typeof incomplete {
+  const type = buf[pos];
+  if (type === 0x2b || type === 0x2d) {
+    // + status, - error: the line as it is
+    const lineEnd = buf.indexOf(13, pos);
+    if (lineEnd === -1 || lineEnd + 1 >= buf.length) {
+      need = buf.length + 1;
+      return incomplete;
+    }
+    const start = pos + 1;
+    pos = lineEnd + 2;
+    return type === 0x2b ? buf.subarray(start, lineEnd) : new Error(buf.toString('utf8', start, lineEnd));
+  }
+  const start = pos;
+  pos++;
+  const n = lineNumber(buf);
+  if (n === undefined) return incomplete;
+  if (type === 0x3a) return n; // : integer
   if (type === 0x24) {
     // $ bulk string
-    if (n < 0) return { value: null, end: after };
-    const end = after + n + 2;
-    return end > buf.length ? { need: end } : { value: buf.subarray(after, after + n), end };
+    if (n < 0) return null;
+    const end = pos + n + 2;
+    if (end > buf.length) {
+      need = end;
+      return incomplete;
+    }
+    const value = buf.subarray(pos, pos + n);
+    pos = end;
+    return value;
   }
-  if (type !== 0x2a)
-    return { value: new Error(`unexpected RESP type ${String.fromCharCode(type ?? 0)}`), end: after };
-  if (n < 0) return { value: null, end: after };
+  if (type !== 0x2a) return new Error(`unexpected RESP type ${String.fromCharCode(buf[start] ?? 0)}`);
+  if (n < 0) return null;
   const items: Reply[] = new Array(n);
-  let pos = after;
   for (let i = 0; i < n; i++) {
-    const item = decode(buf, pos);
-    if ('need' in item) return item;
-    items[i] = item.value;
-    pos = item.end;
+    const item = decode(buf);
+    if (item === incomplete) return item;
+    items[i] = item;
   }
-  return { value: items, end: pos };
+  return items;
 }
 
 /** Replies decoded from a stream of chunks; chunks are joined only once a reply can be complete. */
@@ -104,15 +169,14 @@ export class ReplyReader {
     this.size = 0;
     const replies: Reply[] = [];
     let at = 0;
-    for (;;) {
-      const reply = at < buf.length ? decode(buf, at) : { need: buf.length + 1 };
-      if ('need' in reply) {
-        this.need = reply.need - at;
-        break;
-      }
-      replies.push(reply.value);
-      at = reply.end;
+    while (at < buf.length) {
+      pos = at;
+      const reply = decode(buf);
+      if (reply === incomplete) break;
+      replies.push(reply);
+      at = pos;
     }
+    this.need = at < buf.length ? need - at : 0;
     if (at < buf.length) {
       const rest = buf.subarray(at);
       this.chunks.push(rest);

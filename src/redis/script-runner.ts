@@ -69,8 +69,11 @@ export function keysScriptCommand(port: RedisPort, script: string, keys: Buffer[
 }
 
 /**
- * Runs commands, resending any EVALSHA refused with NOSCRIPT as EVAL with the script body
- * (a fresh or restarted server has an empty script cache; EVAL also fills it for later calls).
+ * Runs commands, resending any EVALSHA refused with NOSCRIPT as EVAL with the script body (a fresh or restarted
+ * server has an empty script cache; EVAL also fills it for later calls). Only the first refused call of each script
+ * on each node carries the body: the rest follow it as EVALSHA in the same pipeline, which runs in order (a batch
+ * of a call per key would otherwise send, and the server hash, the whole body once per key). A call refused again
+ * goes as EVAL.
  */
 export async function execScripts(
   port: RedisPort,
@@ -84,24 +87,33 @@ export async function execScripts(
     readOnlyPorts.delete(port);
     return execScripts(port, commands, scripts, node);
   }
-  const retry: number[] = [];
-  replies.forEach((reply, i) => {
-    if (reply instanceof Error && reply.message.startsWith('NOSCRIPT')) retry.push(i);
-  });
-  if (retry.length === 0) return replies;
   const bodies = new Map(scripts.map((script) => [sha1(script), script]));
-  const resent = await port.exec(
-    retry.map((i) => {
-      const command = sent[i]!;
-      const body = bodies.get(String(command.args[0]));
-      const name = command.name === 'EVALSHA_RO' ? 'EVAL_RO' : 'EVAL';
-      return body === undefined ? command : { ...command, name, args: [body, ...command.args.slice(1)] };
-    }),
-    node,
-  );
-  retry.forEach((index, j) => {
-    replies[index] = resent[j] ?? null;
-  });
+  const withBody = (command: Command): Command => {
+    const body = bodies.get(String(command.args[0]));
+    const name = command.name === 'EVALSHA_RO' ? 'EVAL_RO' : 'EVAL';
+    return body === undefined ? command : { ...command, name, args: [body, ...command.args.slice(1)] };
+  };
+  const loading = new Set<string>(); // script and node pairs whose body is on its way
+  const firstOfEach = (command: Command): Command => {
+    const at = `${String(command.args[0])} ${command.key === undefined ? node : port.nodeOf(command.key)}`;
+    if (loading.has(at)) return command;
+    loading.add(at);
+    return withBody(command);
+  };
+  for (const resend of [firstOfEach, withBody]) {
+    const retry: number[] = [];
+    replies.forEach((reply, i) => {
+      if (reply instanceof Error && reply.message.startsWith('NOSCRIPT')) retry.push(i);
+    });
+    if (retry.length === 0) break;
+    const resent = await port.exec(
+      retry.map((i) => resend(sent[i]!)),
+      node,
+    );
+    retry.forEach((index, j) => {
+      replies[index] = resent[j] ?? null;
+    });
+  }
   return replies;
 }
 

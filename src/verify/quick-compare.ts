@@ -43,7 +43,7 @@ interface BatchDigest {
   /** One letter per key saying its type (s, h, l, S, z, x; n when absent; ? otherwise), a hint for the other side. */
   types: string;
   /** Field expiries of the hashes whose fields carry some, by index in the list sent. */
-  fieldTtls: Map<number, FieldExpiries>;
+  fieldTtls: ReadonlyMap<number, FieldExpiries>;
 }
 
 /**
@@ -170,12 +170,11 @@ export async function firstLook(sides: VerifySides, keys: Buffer[]): Promise<Fir
 
 /** One batchDigestScript call over `groups` (a digest each); `hints` are the other side's type letters, or ''. */
 function digestCommand(port: RedisPort, groups: Buffer[][], hints: string, options: VerifyOptions): Command {
-  return keysScriptCommand(port, batchDigestScript, groups.flat(), [
+  return keysScriptCommand(port, batchDigestScript, groups.length === 1 ? groups[0]! : groups.flat(), [
     options.chunkSize,
     options.maxInlineBytes,
     hints,
-    groups.length,
-    ...groups.map((group) => group.length),
+    groups.length === 1 ? '' : groups.map((group) => group.length).join(','),
   ]);
 }
 
@@ -207,13 +206,14 @@ async function runDigests(port: RedisPort, commands: Command[]): Promise<BatchDi
 
 /** The answers of one call per group as the one answer of a call over all groups (indexes shifted by group). */
 function joinDigests(parts: BatchDigest[], groups: Buffer[][]): BatchDigest {
+  const fieldTtls = new Map<number, FieldExpiries>();
   const joined: BatchDigest = {
     expiries: [],
     digests: [],
     big: [],
     unsupported: 0,
     types: '',
-    fieldTtls: new Map(),
+    fieldTtls,
   };
   let offset = 0;
   parts.forEach((part, g) => {
@@ -222,14 +222,18 @@ function joinDigests(parts: BatchDigest[], groups: Buffer[][]): BatchDigest {
     for (const entry of part.big) joined.big.push({ ...entry, index: entry.index + offset });
     joined.unsupported += part.unsupported;
     joined.types += part.types;
-    for (const [index, fields] of part.fieldTtls) joined.fieldTtls.set(index + offset, fields);
+    for (const [index, fields] of part.fieldTtls) fieldTtls.set(index + offset, fields);
     offset += groups[g]!.length;
   });
   return joined;
 }
 
+/** What most calls answer for field expiries (none), shared: a call per key would build a Map per key. */
+const noFieldExpiries: ReadonlyMap<number, FieldExpiries> = new Map();
+
 /** The script's {index, {field, expireAt…}…} as maps by 0-based index. */
-function fieldExpiriesOf(flat: Reply[]): Map<number, FieldExpiries> {
+function fieldExpiriesOf(flat: Reply[]): ReadonlyMap<number, FieldExpiries> {
+  if (flat.length === 0) return noFieldExpiries;
   const byIndex = new Map<number, FieldExpiries>();
   for (let i = 0; i + 1 < flat.length; i += 2) {
     const list = asArray(flat[i + 1]);

@@ -120,9 +120,14 @@ const typeLetters = luaTable([
   ['none', 'n'],
 ]);
 
+/** Each type by its letter's byte (what string.byte gives), built here rather than on every call. */
+const typeOfLetter = `{${redisTypes
+  .flatMap((t) => (t.letter ? [`[${t.letter.charCodeAt(0)}] = '${t.server}'`] : []))
+  .join(', ')}}`;
+
 /**
  * One digest per batch instead of one fingerprint per key: the fast path of a compare. ARGV: limit, maxBytes,
- * hints, groups, the size of each group, then the keys in group order (keyList). Returns {nowMs, {expireAt…},
+ * hints, the size of each group ('1000,1,3'; '' for a single group), then the keys in group order (keyList). Returns {nowMs, {expireAt…},
  * {digest per group…},
  * {index, type, size per big key…}, unsupported, type letters, {index, {field, expireAt…} per hash whose fields carry
  * expiries…}}. Both sides run it on the same keys in the same order (per target
@@ -144,13 +149,18 @@ export const batchDigestScript = readOnlyScript(`${helpers}${keyListLua}${expire
 local limitCount, maxCount = math.min(tonumber(ARGV[1]), 3000), tonumber(ARGV[2])
 local limit, maxBytes, hints = tostring(limitCount), ARGV[2], ARGV[3]
 local countPlusOne = tostring(limitCount + 1)
-local groups = tonumber(ARGV[4])
-local keys = keyList(4 + groups)
+local keys = keyList(4)
+-- Group sizes in one argument, '' for one group of every key (a call per slot or per node): a call per key sends
+-- no more than it must, and a call over many groups stays far below the 3,999 arguments of a request.
+local sizes = {}
+if ARGV[4] == '' then
+  sizes[1] = #keys
+else
+  for size in string.gmatch(ARGV[4], '%d+') do sizes[#sizes + 1] = tonumber(size) end
+end
 -- The source answers each key's type as one letter; the target takes them as hints and skips TYPE.
 local codes = ${typeLetters}
-local typeOf = {}
-for name, code in pairs(codes) do typeOf[string.byte(code)] = name end
-typeOf[string.byte('n')] = nil
+local typeOf = ${typeOfLetter}
 local wantTypes = hints == ''
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -187,20 +197,23 @@ local function quoted(items)
   end
   return string.format(format, unpack(items))
 end
--- Each piece is a tag letter and its length ('s12:'), then the bytes; the prefixes are cached per tag.
-local prefixes = setmetatable({}, {__index = function(cache, tag)
-  local byLength = setmetatable({}, {__index = function(lengths, len)
-    local prefix = tag .. len .. ':'
-    lengths[len] = prefix
-    return prefix
-  end})
-  cache[tag] = byLength
-  return byLength
-end})
+-- Each piece is a tag letter and its length ('s12:'), then the bytes; the prefixes are cached per tag (plain tables:
+-- a call per key, as on a Serverless target, would pay for metatables and closures it hardly uses).
+local prefixes = {}
 local parts, count, bytes, acc = {}, 0, 0, ''
 local function put(tag, value)
   local len = #value
-  parts[count + 1] = prefixes[tag][len]
+  local byLength = prefixes[tag]
+  if not byLength then
+    byLength = {}
+    prefixes[tag] = byLength
+  end
+  local prefix = byLength[len]
+  if not prefix then
+    prefix = tag .. len .. ':'
+    byLength[len] = prefix
+  end
+  parts[count + 1] = prefix
   parts[count + 2] = value
   count = count + 2
   bytes = bytes + len
@@ -234,8 +247,8 @@ ${encodeChain}
 end
 local digests, fieldTtls = {}, {}
 local i = 1
-for g = 1, groups do
-  for _ = 1, tonumber(ARGV[4 + g]) do
+for g = 1, #sizes do
+  for _ = 1, sizes[g] do
     -- A hinted type is proven by its read command (each works on one type only); WRONGTYPE means the hint was
     -- wrong, and TYPE says what the key is. The failed read happens before anything is added to the digest.
     if not hinted[i] or pcall(encode, i) == false then
