@@ -1,6 +1,7 @@
 import { type Arg, asArray, asNumber, cmd, type Reply } from '../port.js';
 import { elementChunks, maxRequestArgs, read, scanKey, writeScriptOverhead } from './codec.js';
 import { pairsDigest } from './fingerprint.js';
+import { scanChunkDigestLua } from './lua-switch.js';
 import { pairsPreview } from './preview.js';
 import type { RedisType, TypeVariant } from './redis-type.js';
 
@@ -155,12 +156,7 @@ elseif size <= limit then
   digest = accHex(acc)
 end
 `,
-    digestChunk: `
-local page = redis.call('HSCAN', k, cursor, 'COUNT', count)
-local acc = {0, 0, 0, 0, 0}
-pairsXor(acc, page[2], 'hash')
-return {page[1], accHex(acc), #page[2] / 2}
-`,
+    digestChunk: scanChunkDigestLua('HSCAN', 'hash'),
     encode: `
 local fields = sorted(i, ty, 'HLEN', 'HKEYS')
 if fields then

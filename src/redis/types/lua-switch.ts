@@ -31,3 +31,14 @@ const identifier = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** A Lua table literal of string values: `{string = 'STRLEN', ['ReJSON-RL'] = …}`. */
 export const luaTable = (entries: ReadonlyArray<readonly [string, string]>): string =>
   `{${entries.map(([k, v]) => `${identifier.test(k) ? k : `['${k}']`} = '${v}'`).join(', ')}}`;
+
+/**
+ * The chunk digest of an order-free collection (verify's digestChunkScript body): one page of its SCAN-family
+ * command, XORed; `pairs` for a reply of pairs (hash fields and values, zset members and scores), else members.
+ */
+export const scanChunkDigestLua = (command: 'HSCAN' | 'SSCAN' | 'ZSCAN', pairs?: 'hash' | 'zset'): string => `
+local page = redis.call('${command}', k, cursor, 'COUNT', count)
+local acc = {0, 0, 0, 0, 0}
+${pairs ? `pairsXor(acc, page[2], '${pairs}')` : 'membersXor(acc, page[2])'}
+return {page[1], accHex(acc), #page[2]${pairs ? ' / 2' : ''}}
+`;

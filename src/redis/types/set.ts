@@ -1,6 +1,7 @@
 import { asArray, cmd } from '../port.js';
 import { elementChunks, scanKey } from './codec.js';
 import { piecesDigest } from './fingerprint.js';
+import { scanChunkDigestLua } from './lua-switch.js';
 import { shown } from './preview.js';
 import type { RedisType } from './redis-type.js';
 
@@ -35,12 +36,7 @@ elseif size <= limit then
   digest = accHex(acc)
 end
 `,
-    digestChunk: `
-local page = redis.call('SSCAN', k, cursor, 'COUNT', count)
-local acc = {0, 0, 0, 0, 0}
-membersXor(acc, page[2])
-return {page[1], accHex(acc), #page[2]}
-`,
+    digestChunk: scanChunkDigestLua('SSCAN'),
     encode: `
 local members = sorted(i, ty, 'SCARD', 'SMEMBERS')
 if members then put('S', quoted(members)) end

@@ -1,6 +1,7 @@
 import { type Arg, asArray, cmd, type Reply } from '../port.js';
 import { elementChunks, scanKey } from './codec.js';
 import { pairsDigest } from './fingerprint.js';
+import { scanChunkDigestLua } from './lua-switch.js';
 import { pairsPreview } from './preview.js';
 import type { RedisType } from './redis-type.js';
 
@@ -61,12 +62,7 @@ if size > rawElements then
   end
 end
 `,
-    digestChunk: `
-local page = redis.call('ZSCAN', k, cursor, 'COUNT', count)
-local acc = {0, 0, 0, 0, 0}
-pairsXor(acc, page[2], 'zset')
-return {page[1], accHex(acc), #page[2] / 2}
-`,
+    digestChunk: scanChunkDigestLua('ZSCAN', 'zset'),
     encode: `
 local items = redis.call('ZRANGE', k, '0', limit, 'WITHSCORES')
 if #items > 2 * limitCount then return bigKey(i, ty, redis.call('ZCARD', k)) end
