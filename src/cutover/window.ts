@@ -83,7 +83,11 @@ export async function runWindow(
               'switch',
               `point the application at ${freshPort.label}: writes to the ${old} stay paused until it has left (at most ${Math.round(options.fenceHoldMs / 1000)} s)`,
             );
-            report.hold = await pause.holdForApplication(options.fenceHoldMs, options.pollMs * 4);
+            report.hold = await pause.holdForApplication(
+              options.fenceHoldMs,
+              options.pollMs * 4,
+              context.signal,
+            );
             await pause.lift();
             const { connectionsLeft } = report.hold;
             tell(

@@ -8,10 +8,10 @@
  * to the application but never carried to the new one. An application that reconnects elsewhere closes its old
  * connections, and what they held is never run (nor acknowledged).
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import { ExitCode, MigrateError, messageOf } from '../errors.js';
 import { toolConnectionName } from '../redis/connect.js';
 import { asText, cmd, type RedisPort } from '../redis/port.js';
+import { sleep } from '../retry.js';
 
 /** What holding the pause for the application found. */
 export interface ApplicationHold {
@@ -66,14 +66,14 @@ export class WritePause {
   }
 
   /**
-   * Keeps the pause until no connection but this tool's is left on a paused node (the application moved), or until
-   * `holdMs` has passed; returns how long it held and how many connections were left.
+   * Keeps the pause until no connection but this tool's is left on a paused node (the application moved), until
+   * `holdMs` has passed, or until the run is interrupted; returns how long it held and how many connections were left.
    */
-  async holdForApplication(holdMs: number, pollMs: number): Promise<ApplicationHold> {
+  async holdForApplication(holdMs: number, pollMs: number, signal?: AbortSignal): Promise<ApplicationHold> {
     const started = Date.now();
     let left = await this.applicationConnections();
-    while (left > 0 && Date.now() - started < holdMs) {
-      await sleep(pollMs);
+    while (left > 0 && Date.now() - started < holdMs && !signal?.aborted) {
+      await sleep(pollMs, signal);
       left = await this.applicationConnections();
     }
     return { heldMs: Date.now() - started, connectionsLeft: left };
