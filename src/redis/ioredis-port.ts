@@ -151,17 +151,54 @@ async function runPipeline(client: Redis, commands: Command[]): Promise<Reply[]>
   const lost = new Promise<never>((_, reject) => {
     fail = reject;
   });
-  const onClose = () => fail(new Error('Connection is closed (lost while the command ran)'));
-  // Sent now if the connection is ready, else once it is: from then on, its loss fails the pipeline.
-  const watch = () => client.once('close', onClose);
-  if (client.status === 'ready') watch();
-  else client.once('ready', watch);
+  const untrack = lossWatchOf(client).track(fail);
   try {
     const results = (await Promise.race([replies, lost])) ?? [];
     return results.map(([error, reply]) => (error ? error : (reply as Reply)));
   } finally {
-    client.off('ready', watch);
-    client.off('close', onClose);
+    untrack();
     replies.catch(() => {}); // settled late or never; its loss was reported
   }
+}
+
+/**
+ * The pipelines in flight on one ioredis client, failed together when its connection is lost: one pair of listeners
+ * per client, whatever the number of pipelines (a listener per pipeline trips Node's leak warning past ten).
+ * A pipeline sent while the client is not ready waits in ioredis's offline queue (failed there by
+ * `maxRetriesPerRequest`); it is watched from the next `ready`, when ioredis sends it.
+ */
+class LossWatch {
+  private readonly sent = new Set<(error: Error) => void>();
+  private readonly queued = new Set<(error: Error) => void>();
+
+  constructor(private readonly client: Redis) {
+    client.on('ready', () => {
+      for (const fail of this.queued) this.sent.add(fail);
+      this.queued.clear();
+    });
+    client.on('close', () => {
+      const lost = [...this.sent];
+      this.sent.clear();
+      for (const fail of lost) fail(new Error('Connection is closed (lost while the command ran)'));
+    });
+  }
+
+  track(fail: (error: Error) => void): () => void {
+    (this.client.status === 'ready' ? this.sent : this.queued).add(fail);
+    return () => {
+      this.sent.delete(fail);
+      this.queued.delete(fail);
+    };
+  }
+}
+
+const lossWatches = new WeakMap<Redis, LossWatch>();
+
+function lossWatchOf(client: Redis): LossWatch {
+  let watch = lossWatches.get(client);
+  if (!watch) {
+    watch = new LossWatch(client);
+    lossWatches.set(client, watch);
+  }
+  return watch;
 }
