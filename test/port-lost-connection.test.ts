@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { openEndpoint } from '../src/redis/connect.js';
 import { cmd } from '../src/redis/port.js';
 import { startRedis, stopAll } from './support/servers.js';
+import { waitFor } from './support/sync.js';
 import { startTcpProxy } from './support/tcp-proxy.js';
 
 afterAll(stopAll);
@@ -19,7 +20,11 @@ describe('a connection lost while a command runs', () => {
     try {
       // BLPOP on an empty list holds the command on the server until the cut.
       const running = port.exec([cmd('BLPOP', ['lost:list', 30], 'lost:list')]);
-      await waitForBlockedClient(server.client());
+      const observer = server.client();
+      await waitFor('the command on the server', async () =>
+        /blocked_clients:[1-9]/.test(await observer.info('clients')),
+      );
+      observer.disconnect();
       // Reconnects reach a proxy that accepts and never answers: ioredis would hold the command until it is ready.
       proxy.cut('silent');
       await expect(running).rejects.toThrow(/lost while the command ran/);
@@ -29,11 +34,3 @@ describe('a connection lost while a command runs', () => {
     }
   });
 });
-
-async function waitForBlockedClient(observer: import('ioredis').Redis): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    if (/blocked_clients:[1-9]/.test(await observer.info('clients'))) return;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  throw new Error('the command never reached the server');
-}
