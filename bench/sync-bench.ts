@@ -16,10 +16,10 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { SyncStatus } from '../src/control/sync-status.js';
 import { openEndpoint } from '../src/redis/connect.js';
-import { reservedPrefix } from '../src/redis/slot.js';
 import { defaultSyncOptions } from '../src/sync/options.js';
 import { syncKeys } from '../src/sync/sync-keys.js';
 import { digest, startRedis, type TestServer } from '../test/support/servers.js';
+import { userDigest } from '../test/support/sync.js';
 import type { BenchSection } from './run.js';
 import { type CpuPerKey, cpuMeter } from './verify.js';
 
@@ -131,20 +131,24 @@ export async function benchSync(partial: Partial<SyncBenchOptions> = {}): Promis
     // asked, not from when its slow answer came.
     let convergedAfterMs: number | undefined;
     const sourceDigest = digest(source);
+    const targetClient = target.client();
     const caughtUp = () => latest?.queueDepth === 0 && latest.lagMs === 0;
     while (!caughtUp() && Date.now() - stoppedAt <= giveUpAfterMs) await sleep(sampleEveryMs / 2);
     while (Date.now() - stoppedAt <= giveUpAfterMs) {
       const askedAt = Date.now();
       // Sync's copies are stamped (src/keys/stamp.ts): the stamp hashes are the tool's, not data, and would keep
-      // the digests apart until they expire.
-      await dropStampHashes(target);
-      const [fromSource, fromTarget] = await Promise.all([sourceDigest, digest(target)]);
+      // the digests apart until they expire; userDigest leaves them out.
+      const [fromSource, { digest: fromTarget }] = await Promise.all([
+        sourceDigest,
+        userDigest(target, targetClient),
+      ]);
       if (fromSource === fromTarget) {
         convergedAfterMs = askedAt - stoppedAt;
         break;
       }
       await sleep(50);
     }
+    targetClient.disconnect();
     stop.abort();
     const report = await running;
     const hotKeyCopy = await slowestWholeCopy(source, target);
@@ -176,21 +180,6 @@ export async function benchSync(partial: Partial<SyncBenchOptions> = {}): Promis
 }
 
 /** The hot keys redis-benchmark's LPUSH, HSET, SADD and ZADD write to, and how to count their elements. */
-/** Deletes the stamp hashes (`__migrate:stamp:{…}`) that sync's stamped copies leave on the target. */
-async function dropStampHashes(server: TestServer): Promise<void> {
-  const client = server.client();
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await client.scan(cursor, 'MATCH', `${reservedPrefix}stamp:*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) await client.unlink(...keys);
-    } while (cursor !== '0');
-  } finally {
-    client.disconnect();
-  }
-}
-
 const hotKeys = { mylist: 'LLEN', myhash: 'HLEN', myset: 'SCARD', myzset: 'ZCARD' } as const;
 
 /** Times one DUMP + RESTORE of each hot key (best of 3, into a scratch key) and returns the slowest. */
