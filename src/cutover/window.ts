@@ -105,7 +105,8 @@ export async function runWindow(
     );
     report.freezeMs = frozenUntil - stoppedAt;
     report.syncFollowed = await waitForSyncEpoch(context, move.finalEpoch, syncFollowMs);
-    tell(context, 'switch', `point the application at ${freshPort.label}`);
+    // A fenced switch said so when its hold began.
+    if (!report.hold) tell(context, 'switch', `point the application at ${freshPort.label}`);
     return { move, window: report };
   } finally {
     await (pause as WritePause | undefined)?.lift();
